@@ -1,0 +1,66 @@
+"""deeprg: the variational renormalization group and deep learning, executable and measured.
+
+Reproduces and checks P. Mehta & D. J. Schwab, "An exact mapping between the Variational
+Renormalization Group and Deep Learning", arXiv:1410.3831 (2014).
+
+Heavy submodules (torch-based ``RBM``/``DBN``, Monte Carlo kernels) are imported lazily, so
+``import deeprg`` and the command line start quickly.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+
+from .errors import InputError
+from .models import J_CRITICAL, IsingChain, IsingSquare
+
+try:
+    __version__ = version("deeprg")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0+unknown"
+
+_LAZY = {
+    "sample": ("deeprg.mc", "sample"),
+    "SampleSet": ("deeprg.mc", "SampleSet"),
+    "RBM": ("deeprg.rbm", "RBM"),
+    "DBN": ("deeprg.rbm", "DBN"),
+    "exact": ("deeprg.exact", None),
+    "mc": ("deeprg.mc", None),
+    "rbm": ("deeprg.rbm", None),
+    "rg": ("deeprg.rg", None),
+    "io": ("deeprg.io", None),
+    "analysis": ("deeprg.analysis", None),
+}
+
+__all__ = [
+    "DBN",
+    "J_CRITICAL",
+    "RBM",
+    "InputError",
+    "IsingChain",
+    "IsingSquare",
+    "SampleSet",
+    "__version__",
+    "analysis",
+    "exact",
+    "io",
+    "mc",
+    "rbm",
+    "rg",
+    "sample",
+]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        module_name, attr = _LAZY[name]
+        module = importlib.import_module(module_name)
+        value = module if attr is None else getattr(module, attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'deeprg' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

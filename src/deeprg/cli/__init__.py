@@ -1,0 +1,39 @@
+"""The ``deeprg`` command line (thin: parses, calls the library, prints).
+
+Each command group lives in its own module of this package and registers itself on
+:data:`main`. Shared conventions are in :mod:`deeprg.cli._common`: an
+:class:`~deeprg.errors.InputError` becomes a one-line ``error: ...`` and exit status 2;
+``--json`` prints machine-readable numbers.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="deeprg")
+def main() -> None:
+    """deeprg: variational RG and deep learning (Mehta & Schwab, arXiv:1410.3831).
+
+    Exact Ising references, fast Monte Carlo, RBM/DBN training, the exact RG mapping
+    and the paper's reproduction, each with --json output.
+    """
+
+
+def _register() -> None:
+    import importlib
+
+    for name in ("exact", "sample", "train", "rg", "reproduce"):
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:  # a command group not written yet
+            if exc.name != f"{__name__}.{name}":
+                raise
+            continue
+        main.add_command(module.command)
+
+
+_register()
