@@ -1,0 +1,136 @@
+"""Sample and model files: round trips, validation, atomic writes."""
+
+import itertools
+from types import SimpleNamespace
+
+import h5py
+import numpy as np
+import pytest
+
+from deeprg import InputError, IsingChain, IsingSquare
+from deeprg.io import atomic_write, load_layers, load_samples, save_model, save_samples
+from deeprg.samples import SampleSet
+
+
+def make_samples(model, n=10, seed=0):
+    rng = np.random.default_rng(seed)
+    spins = rng.choice(np.array([-1, 1], dtype=np.int8), size=(n, *model.lattice_shape))
+    return SampleSet(
+        model=model,
+        spins=spins,
+        energy=model.energy(spins),
+        magnetization=model.magnetization(spins),
+        algorithm="wolff",
+        seed=7,
+        tau_energy=1.5,
+        tau_abs_magnetization=2.5,
+        burn_in=100,
+        thin=3,
+        extra={"wall_time_s": 0.25},
+    )
+
+
+@pytest.mark.parametrize("model", [IsingSquare(6, 0.408), IsingChain(9, -0.3, field=0.2)])
+def test_sample_file_round_trip(tmp_path, model):
+    original = make_samples(model)
+    path = save_samples(original, tmp_path / "s.h5")
+    loaded = load_samples(path)
+    np.testing.assert_array_equal(loaded.spins, original.spins)
+    assert loaded.spins.dtype == np.int8
+    np.testing.assert_array_equal(loaded.energy, original.energy)
+    assert loaded.model == model
+    assert (loaded.seed, loaded.tau_energy, loaded.thin) == (7, 1.5, 3)
+    assert loaded.extra["wall_time_s"] == 0.25
+    with h5py.File(path) as f:  # the DESIGN §3 contract, read without deeprg
+        assert f["spins"].dtype == np.int8
+        assert f["spins"].shape == (10, *model.lattice_shape)
+        assert f.attrs["model"] == model.name
+        for key in (
+            "size",
+            "coupling",
+            "field",
+            "algorithm",
+            "seed",
+            "deeprg_version",
+            "tau_energy",
+            "tau_abs_magnetization",
+        ):
+            assert key in f.attrs
+
+
+def test_existing_file_needs_overwrite(tmp_path):
+    path = tmp_path / "s.h5"
+    save_samples(make_samples(IsingSquare(4, 0.3)), path)
+    with pytest.raises(InputError, match="overwrite"):
+        save_samples(make_samples(IsingSquare(4, 0.3), seed=1), path)
+    save_samples(make_samples(IsingSquare(4, 0.3), seed=1), path, overwrite=True)
+    np.testing.assert_array_equal(
+        load_samples(path).spins, make_samples(IsingSquare(4, 0.3), seed=1).spins
+    )
+
+
+def test_interrupted_write_leaves_nothing(tmp_path):
+    path = tmp_path / "out.h5"
+    with pytest.raises(KeyboardInterrupt), atomic_write(path) as tmp:
+        tmp.write_bytes(b"half")
+        raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_directory_is_a_clear_error(tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        save_samples(make_samples(IsingSquare(4, 0.3)), tmp_path / "nope" / "s.h5")
+
+
+def test_load_rejects_foreign_and_corrupt_files(tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        load_samples(tmp_path / "missing.h5")
+    text = tmp_path / "text.h5"
+    text.write_text("not hdf5")
+    with pytest.raises(InputError, match="HDF5"):
+        load_samples(text)
+    foreign = tmp_path / "foreign.h5"
+    with h5py.File(foreign, "w") as f:
+        f["spins"] = np.ones((2, 4, 4), dtype=np.int8)
+    with pytest.raises(InputError, match="not a deeprg sample file"):
+        load_samples(foreign)
+    path = save_samples(make_samples(IsingSquare(4, 0.3)), tmp_path / "s.h5")
+    with h5py.File(path, "r+") as f:
+        f["spins"][0, 0, 0] = 0
+    with pytest.raises(InputError, match="±1"):
+        load_samples(path)
+
+
+def test_model_file_round_trip(tmp_path):
+    rng = np.random.default_rng(3)
+    sizes = [16, 8, 4]
+    layers = [
+        SimpleNamespace(
+            weights_=rng.normal(size=(a, b)),
+            visible_bias_=rng.normal(size=a),
+            hidden_bias_=rng.normal(size=b),
+            units="binary",
+        )
+        for a, b in itertools.pairwise(sizes)
+    ]
+    path = save_model(layers, tmp_path / "m.h5", metadata={"seed": 5, "epochs": 3})
+    loaded, attrs = load_layers(path)
+    assert len(loaded) == 2
+    for original, back in zip(layers, loaded, strict=True):
+        np.testing.assert_array_equal(back["weights"], original.weights_)
+        np.testing.assert_array_equal(back["visible_bias"], original.visible_bias_)
+        np.testing.assert_array_equal(back["hidden_bias"], original.hidden_bias_)
+        assert back["units"] == "binary"
+    assert attrs["seed"] == 5 and "deeprg_version" in attrs
+
+
+def test_model_layers_must_chain(tmp_path):
+    a = SimpleNamespace(
+        weights_=np.zeros((4, 3)), visible_bias_=np.zeros(4), hidden_bias_=np.zeros(3), units="spin"
+    )
+    b = SimpleNamespace(
+        weights_=np.zeros((2, 2)), visible_bias_=np.zeros(2), hidden_bias_=np.zeros(2), units="spin"
+    )
+    with pytest.raises(InputError, match="chain"):
+        save_model([a, b], tmp_path / "m.h5")
+    assert not (tmp_path / "m.h5").exists()

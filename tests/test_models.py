@@ -1,0 +1,76 @@
+"""Ising model energies against an explicit site-by-site loop (independent of np.roll)."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from deeprg import J_CRITICAL, InputError, IsingChain, IsingSquare
+
+
+def loop_energy_square(spins, coupling, field):
+    size = spins.shape[0]
+    total = 0.0
+    for i, j in itertools.product(range(size), repeat=2):
+        s = spins[i, j]
+        total -= coupling * s * (spins[(i + 1) % size, j] + spins[i, (j + 1) % size])
+        total -= field * s
+    return total
+
+
+def loop_energy_chain(spins, coupling, field):
+    n = spins.shape[0]
+    return -sum(coupling * spins[i] * spins[(i + 1) % n] + field * spins[i] for i in range(n))
+
+
+@pytest.mark.parametrize("size", [2, 3, 5])
+def test_square_energy_matches_loop(size):
+    rng = np.random.default_rng(1)
+    model = IsingSquare(size, 0.37, field=-0.2)
+    spins = rng.choice([-1, 1], size=(7, size, size)).astype(np.int8)
+    expected = [loop_energy_square(s, 0.37, -0.2) for s in spins]
+    np.testing.assert_allclose(model.energy(spins), expected, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(model.magnetization(spins), spins.sum(axis=(1, 2)))
+
+
+@pytest.mark.parametrize("n", [2, 3, 8])
+def test_chain_energy_matches_loop(n):
+    rng = np.random.default_rng(2)
+    model = IsingChain(n, -0.8, field=0.3)
+    spins = rng.choice([-1, 1], size=(5, n))
+    expected = [loop_energy_chain(s, -0.8, 0.3) for s in spins]
+    np.testing.assert_allclose(model.energy(spins), expected, rtol=0, atol=1e-12)
+
+
+def test_ground_state_counts_two_bonds_per_spin():
+    # L = 2 keeps 2N bonds (each pair joined twice), the convention Kaufman's formula uses.
+    assert IsingSquare(2, 1.0).energy(np.ones((2, 2))) == -8.0
+    assert IsingSquare(40, 1.0).energy(np.ones((40, 40))) == -3200.0
+
+
+def test_critical_coupling_is_exact_not_the_papers_typo():
+    assert J_CRITICAL == pytest.approx(0.4406867935097715, abs=1e-15)
+    assert np.sinh(2 * J_CRITICAL) == pytest.approx(1.0, abs=1e-15)
+
+
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (lambda: IsingSquare(1, 0.4), "size"),
+        (lambda: IsingSquare(2.5, 0.4), "integer"),
+        (lambda: IsingSquare(4, float("nan")), "finite"),
+        (lambda: IsingChain(8, 0.4, field=float("inf")), "finite"),
+        (lambda: IsingChain(1, 0.4), "size"),
+    ],
+)
+def test_invalid_model_parameters(build, message):
+    with pytest.raises(InputError, match=message):
+        build()
+
+
+def test_energy_refuses_wrong_shape_and_values():
+    model = IsingSquare(4, 0.4)
+    with pytest.raises(InputError, match="shape"):
+        model.energy(np.ones((3, 5, 5)))
+    with pytest.raises(InputError, match="±1"):
+        model.energy(np.zeros((4, 4)))
