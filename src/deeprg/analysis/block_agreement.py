@@ -109,7 +109,7 @@ def block_corners(centers: object, block_size: int, lattice_shape: tuple[int, in
     numpy.ndarray of shape (n_units, 2), int
         Corner (i, j) of the block covering rows i .. i + B - 1 and columns j .. j + B - 1
         modulo the lattice; its centre (i + (B-1)/2, j + (B-1)/2) is within half a site of
-        the point along each axis.
+        the point along each axis (a point exactly half-way takes the larger position).
     """
     pos = as_real_array("centers", centers, 2, "(n_units, 2)")
     if pos.shape[1] != 2:

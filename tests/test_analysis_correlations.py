@@ -1,0 +1,289 @@
+"""Correlation functions and lengths against exact chains, enumeration and Gaussian models."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from deeprg.analysis import (
+    correlation_function,
+    correlation_length,
+    fit_exponential_length,
+    representation_correlation_length,
+    second_moment_length,
+)
+from deeprg.errors import InputError
+
+
+def exact_chain_samples(rng, n_samples, n_spins, coupling):
+    """Independent exact samples of the periodic h = 0 chain.
+
+    The bond variables b_i = s_i s_{i+1} are independent with P(b = +1) = e^J / (2 cosh J),
+    conditioned on an even number of broken bonds (Π b_i = +1); s_0 is a fair coin.
+    """
+    batches, have = [], 0
+    p_plus = np.exp(coupling) / (2 * np.cosh(coupling))
+    while have < n_samples:
+        bonds = np.where(rng.random((n_samples, n_spins)) < p_plus, 1, -1)
+        bonds = bonds[np.prod(bonds, axis=1) == 1]
+        first = rng.choice([-1, 1], size=(bonds.shape[0], 1))
+        ones = np.ones((bonds.shape[0], 1), dtype=int)
+        spins = first * np.cumprod(np.concatenate([ones, bonds[:, :-1]], axis=1), axis=1)
+        batches.append(spins)
+        have += spins.shape[0]
+    return np.concatenate(batches)[:n_samples].astype(np.int8)
+
+
+def exact_chain_correlation(n_spins, coupling):
+    """<s_0 s_r> = (t^r + t^(N-r)) / (1 + t^N), t = tanh J, for r = 0 .. N-1."""
+    t = np.tanh(coupling)
+    r = np.arange(n_spins)
+    return (t**r + t ** (n_spins - r)) / (1 + t**n_spins)
+
+
+def enumerate_square(size, coupling):
+    """All 2^(L²) states of the periodic L x L lattice and their Boltzmann probabilities."""
+    n = size * size
+    codes = np.arange(2**n)
+    states = (1 - 2 * ((codes[:, None] >> np.arange(n)) & 1)).reshape(-1, size, size)
+    bonds = np.zeros(states.shape[0])
+    for i, j in itertools.product(range(size), range(size)):
+        s = states[:, i, j]
+        bonds += s * states[:, (i + 1) % size, j] + s * states[:, i, (j + 1) % size]
+    weight = np.exp(coupling * bonds - (coupling * bonds).max())
+    return states.astype(np.int8), weight / weight.sum()
+
+
+def exact_square_correlation(size, coupling):
+    """G(x) = <s_0 s_x> for every displacement x, by enumeration."""
+    states, prob = enumerate_square(size, coupling)
+    origin = states[:, 0, 0].astype(float)
+    return np.einsum("n,n,nij->ij", prob, origin, states.astype(float))
+
+
+def gaussian_lattice_field(rng, n_samples, size, mass):
+    """Samples of the lattice Gaussian model with G(k) = 1 / (m² + Σ_a 4 sin²(k_a/2)).
+
+    Its second-moment correlation length is exactly 1/m.
+    """
+    k = 2 * np.pi * np.fft.fftfreq(size)
+    spectrum = 1 / (mass**2 + 4 * np.sin(k[:, None] / 2) ** 2 + 4 * np.sin(k[None, :] / 2) ** 2)
+    noise = rng.normal(size=(n_samples, size, size))
+    return np.fft.ifft2(np.fft.fft2(noise) * np.sqrt(spectrum)).real, spectrum
+
+
+def lattice_positions(size, step=1):
+    grid = np.arange(0, size, step, dtype=float)
+    return np.stack(np.meshgrid(grid, grid, indexing="ij"), axis=-1).reshape(-1, 2)
+
+
+# --- second-moment length from exact correlations -------------------------------------
+
+
+@pytest.mark.parametrize(("n_spins", "coupling"), [(16, 0.5), (32, 1.2), (64, 0.8), (9, 1.0)])
+def test_second_moment_length_of_exact_chain_is_closed_form(n_spins, coupling):
+    # the periodic chain's structure factor is ∝ (1 - t²)/(1 - 2t cos k + t²) at every
+    # k = 2πn/N, so ξ_2nd = sqrt(t)/(1 - t) exactly, for any N
+    t = np.tanh(coupling)
+    result = second_moment_length(exact_chain_correlation(n_spins, coupling))
+    assert result.xi == pytest.approx(np.sqrt(t) / (1 - t), rel=1e-10)
+    assert result.susceptibility == pytest.approx(exact_chain_correlation(n_spins, coupling).sum())
+
+
+def test_second_moment_length_of_gaussian_lattice_model_is_inverse_mass():
+    for size, mass in [(16, 0.25), (40, 1 / 7.467), (9, 0.5)]:
+        k = 2 * np.pi * np.fft.fftfreq(size)
+        spectrum = 1 / (mass**2 + 4 * np.sin(k[:, None] / 2) ** 2 + 4 * np.sin(k[None] / 2) ** 2)
+        result = second_moment_length(np.fft.ifft2(spectrum).real)
+        assert result.xi == pytest.approx(1 / mass, rel=1e-10)
+
+
+def test_second_moment_length_of_uncorrelated_sites_is_zero():
+    delta = np.zeros((8, 8))
+    delta[0, 0] = 1.0
+    assert second_moment_length(delta).xi == 0.0
+
+
+# --- estimators on exact samples ------------------------------------------------------
+
+
+def test_chain_correlation_function_matches_exact_with_negative_control():
+    n_spins, coupling = 24, 0.7
+    spins = exact_chain_samples(np.random.default_rng(1), 20_000, n_spins, coupling)
+    result = correlation_function(spins)
+    np.testing.assert_array_equal(result.distance, np.arange(13))
+    exact = exact_chain_correlation(n_spins, coupling)[:13]
+    assert result.value[0] == pytest.approx(1.0 - spins.mean() ** 2, abs=1e-12)
+    z = (result.value[1:] - exact[1:]) / result.stderr[1:]
+    assert np.max(np.abs(z)) < 4.5
+    wrong = exact_chain_correlation(n_spins, coupling + 0.1)[:13]
+    assert np.max(np.abs((result.value[1:] - wrong[1:]) / result.stderr[1:])) > 8
+
+
+def test_chain_correlation_length_matches_exact_with_negative_control():
+    n_spins, coupling = 32, 1.2
+    t = np.tanh(coupling)
+    spins = exact_chain_samples(np.random.default_rng(7), 20_000, n_spins, coupling)
+    result = correlation_length(spins)
+    exact = np.sqrt(t) / (1 - t)
+    assert abs(result.xi - exact) < 4 * result.stderr
+    assert result.stderr < 0.05 * exact
+    t_wrong = np.tanh(coupling - 0.1)
+    assert abs(result.xi - np.sqrt(t_wrong) / (1 - t_wrong)) > 8 * result.stderr
+
+
+def test_square_lattice_estimators_match_enumeration_with_negative_control():
+    size, coupling = 4, 0.35
+    states, prob = enumerate_square(size, coupling)
+    rng = np.random.default_rng(3)
+    spins = states[rng.choice(prob.size, size=20_000, p=prob)]
+    exact_g = exact_square_correlation(size, coupling)
+    exact_axis = 0.5 * (exact_g[0, :3] + exact_g[:3, 0])
+    curve = correlation_function(spins)
+    assert np.max(np.abs((curve.value[1:] - exact_axis[1:]) / curve.stderr[1:])) < 4.5
+    length = correlation_length(spins)
+    exact_length = second_moment_length(exact_g)
+    assert abs(length.xi - exact_length.xi) < 4 * length.stderr
+    wrong = second_moment_length(exact_square_correlation(size, coupling + 0.1))
+    assert abs(length.xi - wrong.xi) > 6 * length.stderr
+
+
+def test_independent_spins_have_no_correlation_length():
+    spins = np.random.default_rng(5).choice(np.array([-1, 1], np.int8), size=(20_000, 8, 8))
+    curve = correlation_function(spins)
+    assert np.all(np.abs(curve.value[1:]) < 4.5 * curve.stderr[1:])
+    length = correlation_length(spins)
+    # ξ is a square root, so noise of order 1/sqrt(n) in χ/F - 1 shows as ξ ~ n^(-1/4)
+    assert length.xi < 0.35
+    assert length.susceptibility == pytest.approx(1.0, abs=0.05)
+
+
+def test_correlation_function_of_ordered_spins_and_disconnected_option():
+    spins = np.ones((5, 6, 6), dtype=np.int8)
+    spins[::2] *= -1
+    full = correlation_function(spins, connected=False)
+    np.testing.assert_allclose(full.value, 1.0)
+    connected = correlation_function(spins)  # mean spin -1/5 removed
+    np.testing.assert_allclose(connected.value, 1.0 - 0.04)
+
+
+# --- hidden representations -----------------------------------------------------------
+
+
+def test_representation_length_of_gaussian_model_units_on_every_site():
+    size, mass, n_samples = 16, 0.25, 3000
+    field, _ = gaussian_lattice_field(np.random.default_rng(0), n_samples, size, mass)
+    result = representation_correlation_length(
+        field.reshape(n_samples, -1), lattice_positions(size), size, spacing=1.0
+    )
+    assert abs(result.xi_second_moment - 1 / mass) < 4 * result.xi_second_moment_stderr
+    assert result.xi_second_moment_stderr < 0.05 / mass
+    assert result.n_units == size * size
+
+
+def test_representation_length_of_coarse_units_and_orientation():
+    size, mass, n_samples = 16, 0.25, 3000
+    rng = np.random.default_rng(1)
+    field, _ = gaussian_lattice_field(rng, n_samples, size, mass)
+    coarse = field[:, ::2, ::2].reshape(n_samples, -1)  # 64 units, spacing 2
+    positions = lattice_positions(size, step=2) + 0.5  # anywhere inside the cell is fine
+    result = representation_correlation_length(coarse, positions, size)
+    assert result.spacing == pytest.approx(2.0)
+    # the physical length survives coarse-graining (within lattice effects of the sparser grid)
+    assert result.xi_second_moment == pytest.approx(1 / mass, rel=0.15)
+    assert result.xi_second_moment_coarse == pytest.approx(result.xi_second_moment / 2)
+    # units with arbitrary sign conventions destroy the signal unless oriented
+    signs = rng.choice([-1.0, 1.0], size=coarse.shape[1])
+    flipped = representation_correlation_length(coarse * signs, positions, size)
+    assert flipped.xi_second_moment < 0.4 / mass
+    oriented = representation_correlation_length(coarse * signs, positions, size, orientation=signs)
+    assert oriented.xi_second_moment == pytest.approx(result.xi_second_moment, rel=1e-12)
+
+
+def test_representation_exponential_fit_recovers_exponential_correlations():
+    # covariance e^{-d/ξ} is positive definite in the plane; the points sit far from the
+    # periodic images of a big lattice, so periodic and plane distances agree
+    xi = 4.0
+    grid = np.arange(0.0, 30.0, 2.0)
+    positions = np.stack(np.meshgrid(grid, grid, indexing="ij"), -1).reshape(-1, 2) + 100.0
+    distance = np.sqrt(((positions[:, None] - positions[None]) ** 2).sum(-1))
+    cholesky = np.linalg.cholesky(np.exp(-distance / xi))
+    rng = np.random.default_rng(2)
+    activations = rng.normal(size=(4000, positions.shape[0])) @ cholesky.T
+    result = representation_correlation_length(
+        activations, positions, 400, spacing=2.0, fit_range=(1.0, 16.0)
+    )
+    assert result.xi_exponential == pytest.approx(xi, rel=0.1)
+    assert abs(result.xi_exponential - xi) < 4 * result.xi_exponential_stderr
+    assert result.xi_exponential_coarse == pytest.approx(result.xi_exponential / 2.0)
+    near = result.distance < 3
+    np.testing.assert_allclose(
+        result.correlation[near], np.exp(-result.distance[near] / xi), atol=0.05
+    )
+
+
+def test_representation_of_independent_units_has_no_length():
+    rng = np.random.default_rng(4)
+    activations = rng.random((5000, 100))  # binary-like means in [0, 1]
+    centres = rng.random((100, 2)) * 20
+    result = representation_correlation_length(activations, centres, 20)
+    assert result.xi_second_moment < 3 * result.xi_second_moment_stderr + 1e-12
+    assert np.isnan(result.xi_exponential)
+    assert np.all(np.abs(result.correlation) < 5 * result.correlation_stderr + 1e-3)
+
+
+def test_representation_ignores_constant_units():
+    rng = np.random.default_rng(6)
+    activations = rng.random((200, 5))
+    activations[:, 2] = 0.3
+    result = representation_correlation_length(activations, rng.random((5, 2)) * 10, 10)
+    assert result.n_units == 4
+
+
+# --- exponential fit ------------------------------------------------------------------
+
+
+def test_fit_exponential_length_exact_and_periodic():
+    r = np.arange(0.0, 15.0)
+    fit = fit_exponential_length(r, 0.7 * np.exp(-r / 3.0))
+    assert fit.xi == pytest.approx(3.0, rel=1e-10)
+    assert fit.amplitude == pytest.approx(0.7, rel=1e-10)
+    period = 30.0
+    cosh_curve = 0.5 * (np.exp(-r / 6.0) + np.exp(-(period - r) / 6.0))
+    assert fit_exponential_length(r, cosh_curve, period=period).xi == pytest.approx(6.0, rel=1e-6)
+    # without the periodic images the same curve looks longer-ranged
+    assert fit_exponential_length(r, cosh_curve).xi > 6.2
+
+
+def test_fit_exponential_length_stops_at_noise_and_rejects_growth():
+    r = np.arange(0.0, 20.0)
+    value = np.exp(-r / 2.0)
+    stderr = np.full_like(r, 1e-3)
+    value[8:] = np.random.default_rng(0).normal(0, 1e-3, size=12)  # noise beyond r = 7
+    fit = fit_exponential_length(r, value, stderr)
+    assert fit.n_points <= 8
+    assert fit.xi == pytest.approx(2.0, rel=1e-6)
+    assert np.isnan(fit_exponential_length(r, np.exp(r / 5.0)).xi)
+    assert np.isnan(fit_exponential_length(r, -np.ones_like(r)).xi)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: correlation_function(np.zeros((3, 4, 4))),
+        lambda: correlation_function(np.ones((1, 4, 4))),
+        lambda: correlation_length(np.ones((3, 4, 5))),
+        lambda: second_moment_length(np.ones((3, 4))),
+        lambda: representation_correlation_length(np.ones((10, 3)), np.ones((2, 2)), 8),
+        lambda: representation_correlation_length(np.ones((10, 3)), np.ones((3, 2)), 8),
+        lambda: representation_correlation_length(
+            np.random.default_rng(0).random((10, 3)), np.ones((3, 2)), 8, orientation=[1, 0, 1]
+        ),
+        lambda: fit_exponential_length([0, 1], [1.0]),
+    ],
+)
+def test_bad_input_raises_input_error(call):
+    with pytest.raises(InputError):
+        call()
