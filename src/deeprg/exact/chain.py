@@ -232,7 +232,8 @@ def chain(n_spins: int, coupling: float, field: float = 0.0) -> ChainResult:
     d_jh = n * sp.f_jh * tanh_n - 2.0 * a_mu * a_rj * sp.r_power(n - 1)
 
     log_z_per_spin = sp.log_lambda + ln1p_rn / n
-    var_h = j * j * d_jj + 2.0 * j * h * d_jh + h * h * d_hh
+    var_h = max(j * j * d_jj + 2.0 * j * h * d_jh + h * h * d_hh, 0.0)  # clip rounding
+    d_hh = max(d_hh, 0.0)
     xi = math.inf if sp.ln_abs_r == 0.0 else -1.0 / sp.ln_abs_r
     return ChainResult(
         n_spins=n,
