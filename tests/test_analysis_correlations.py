@@ -150,6 +150,22 @@ def test_square_lattice_estimators_match_enumeration_with_negative_control():
     assert abs(length.xi - wrong.xi) > 6 * length.stderr
 
 
+def test_projected_correlation_matches_enumeration_and_equals_plain_on_a_chain():
+    size, coupling = 4, 0.35
+    states, prob = enumerate_square(size, coupling)
+    spins = states[np.random.default_rng(8).choice(prob.size, size=20_000, p=prob)]
+    projected = correlation_function(spins, projected=True)
+    exact_g = exact_square_correlation(size, coupling)
+    exact = 0.5 * (exact_g.sum(axis=1)[:3] + exact_g.sum(axis=0)[:3])  # Σ_y G(r, y)
+    assert np.max(np.abs((projected.value - exact) / projected.stderr)) < 4.5
+    wrong_g = exact_square_correlation(size, coupling + 0.1)
+    wrong = 0.5 * (wrong_g.sum(axis=1)[:3] + wrong_g.sum(axis=0)[:3])
+    assert np.max(np.abs((projected.value - wrong) / projected.stderr)) > 8
+    chain = exact_chain_samples(np.random.default_rng(9), 500, 12, 0.6)
+    plain = correlation_function(chain)
+    np.testing.assert_allclose(correlation_function(chain, projected=True).value, plain.value)
+
+
 def test_independent_spins_have_no_correlation_length():
     spins = np.random.default_rng(5).choice(np.array([-1, 1], np.int8), size=(20_000, 8, 8))
     curve = correlation_function(spins)
@@ -255,6 +271,14 @@ def test_fit_exponential_length_exact_and_periodic():
     assert fit_exponential_length(r, cosh_curve, period=period).xi == pytest.approx(6.0, rel=1e-6)
     # without the periodic images the same curve looks longer-ranged
     assert fit_exponential_length(r, cosh_curve).xi > 6.2
+
+
+def test_cosh_fit_of_exact_chain_correlation_gives_exponential_length():
+    # (t^r + t^(N-r)) / (1 + t^N) is exactly the cosh form with ξ = -1 / ln t
+    n_spins, coupling = 30, 0.9
+    exact = exact_chain_correlation(n_spins, coupling)[:16]
+    fit = fit_exponential_length(np.arange(16.0), exact, r_min=1, period=n_spins)
+    assert fit.xi == pytest.approx(-1 / np.log(np.tanh(coupling)), rel=1e-6)
 
 
 def test_fit_exponential_length_stops_at_noise_and_rejects_growth():

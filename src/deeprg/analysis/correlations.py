@@ -3,7 +3,8 @@
 Spins (periodic samples of shape (n_samples, L, L), or (n_samples, N) for a chain):
 
 - :func:`correlation_function` — connected C(r) = <s_x s_{x+r e_a}> - <s>² along the lattice
-  axes, averaged over sites and axes, by FFT;
+  axes, averaged over sites and axes, by FFT; or its projection on zero transverse
+  momentum (row-row correlation), which decays as a pure exponential in ξ;
 - :func:`correlation_length` — the second-moment correlation length
   ξ_2nd = sqrt(χ/F - 1) / (2 sin(π/L)), with χ = G(0) and F = G(k_min) the structure
   factor at zero and at the smallest non-zero wave vector k_min = 2π/L along an axis
@@ -21,8 +22,9 @@ receptive field's periodic centre x_i):
 Lengths are in units of the ORIGINAL lattice spacing unless a name says ``coarse``: block-
 spin RG keeps the physical correlation length, ξ_l ≈ ξ_0 lattice spacings, which is
 ξ_0 / b^l in units of the layer-l block spacing. For the 2D Ising model in the
-paramagnetic phase ξ_2nd is within about 1 % of the exponential (true) correlation
-length ξ (7.467 at J = 0.408 for L → ∞).
+paramagnetic phase ξ_2nd is close to the exponential (true) correlation length ξ
+(7.467 at J = 0.408, L → ∞): 4,000 Wolff samples of L = 40 at J = 0.408 give
+ξ_2nd = 7.60 ± 0.18, and a cosh fit to the projected C_⊥(r) for r >= 2 gives 7.61.
 """
 
 from __future__ import annotations
@@ -71,19 +73,31 @@ class CorrelationFunction:
     stderr: np.ndarray
 
 
-def correlation_function(spins: object, connected: bool = True) -> CorrelationFunction:
+def correlation_function(
+    spins: object, connected: bool = True, projected: bool = False
+) -> CorrelationFunction:
     """Spin-spin correlation along the lattice axes of periodic samples, by FFT.
 
-    C(r) = (1/d) Σ_a <(1/N) Σ_x s_x s_{x + r e_a}> - μ², with μ the mean spin over all
-    samples and sites when ``connected`` (else μ = 0), d the number of axes.
+    Plain: C(r) = (1/d) Σ_a <(1/N) Σ_x s_x s_{x + r e_a}> - μ², with μ the mean spin over
+    all samples and sites when ``connected`` (else μ = 0), d the number of axes.
+
+    Projected (zero transverse momentum): C_⊥(r) = Σ_y C(r e_a + y), the correlation summed
+    over the sites y of the hyperplane at distance r, i.e. the correlation of whole rows
+    (columns) of the lattice, scaled per site. For the square-lattice Ising model it decays
+    as a pure exponential, A [e^{-r/ξ} + e^{-(L-r)/ξ}] with the true (exponential) ξ, while
+    the plain C(r) carries an extra r^{-1/2} at large r and is steeper at short r; fit the
+    projected one (:func:`fit_exponential_length` with ``period=L``) to measure ξ. For a
+    chain both are the same.
 
     Parameters
     ----------
     spins : array_like of shape (n_samples, L, L) or (n_samples, N)
         Periodic configurations, values ±1.
     connected : bool, default True
-        Subtract μ². μ is 0 by symmetry at h = 0 in finite volume, so this only removes a
-        sampling fluctuation there; it matters with a field.
+        Subtract the disconnected part (μ², or L μ² when projected). μ is 0 by symmetry at
+        h = 0 in finite volume, so this only removes a sampling fluctuation there.
+    projected : bool, default False
+        Return C_⊥(r) instead of C(r).
 
     Returns
     -------
@@ -91,20 +105,26 @@ def correlation_function(spins: object, connected: bool = True) -> CorrelationFu
     """
     arr = as_spin_batch(spins)
     lattice = arr.shape[1:]
+    n_sites = arr[0].size
     r_max = min(lattice) // 2
-    per_sample = np.empty((arr.shape[0], r_max + 1))
+    per_sample = np.zeros((arr.shape[0], r_max + 1))
     for start in range(0, arr.shape[0], _CHUNK):
         chunk = arr[start : start + _CHUNK].astype(np.float64)
-        accumulated = np.zeros((chunk.shape[0], r_max + 1))
+        rows = slice(start, start + chunk.shape[0])
         for axis, size in enumerate(lattice, start=1):
-            spectrum = np.fft.rfft(chunk, axis=axis)
-            auto = np.fft.irfft(np.abs(spectrum) ** 2, n=size, axis=axis)
             other = tuple(a for a in range(1, chunk.ndim) if a != axis)
-            auto = auto.mean(axis=other) if other else auto
-            accumulated += auto[:, : r_max + 1] / size
-        per_sample[start : start + chunk.shape[0]] = accumulated / len(lattice)
+            if projected:  # autocorrelation of the line sums, per site
+                lines = chunk.sum(axis=other) if other else chunk
+                spectrum = np.fft.rfft(lines, axis=1)
+                auto = np.fft.irfft(np.abs(spectrum) ** 2, n=size, axis=1) / n_sites
+            else:  # autocorrelation along the axis, averaged over the transverse sites
+                spectrum = np.fft.rfft(chunk, axis=axis)
+                auto = np.fft.irfft(np.abs(spectrum) ** 2, n=size, axis=axis) / size
+                auto = auto.mean(axis=other) if other else auto
+            per_sample[rows] += auto[:, : r_max + 1] / len(lattice)
     mean_spin = float(arr.mean(dtype=np.float64)) if connected else 0.0
-    value = per_sample.mean(axis=0) - mean_spin**2
+    transverse = np.mean([n_sites / size for size in lattice]) if projected else 1.0
+    value = per_sample.mean(axis=0) - transverse * mean_spin**2
     stderr = per_sample.std(axis=0, ddof=1) / np.sqrt(arr.shape[0])
     return CorrelationFunction(np.arange(r_max + 1, dtype=np.float64), value, stderr)
 
@@ -394,6 +414,11 @@ class RepresentationCorrelation:
     xi_exponential, xi_exponential_stderr : float
         Exponential fit to the binned correlation (:func:`fit_exponential_length`),
         original lattice spacings, with jackknife error (NaN when no decay was fitted).
+        A rough, range-dependent measure: 2D correlations at distance d carry an extra
+        d^{-1/2}, so at d ~ ξ the fit comes out short (ideal block-spin units, a sigmoid
+        of the block magnetisation of 40x40 Ising samples at J = 0.408, give 4.6, 5.3, 6.2
+        for b^l = 2, 4, 8 where ``xi_second_moment`` gives 7.6, 7.7, 8.0). Compare it with the same fit on block spins,
+        not with ξ_0; ``xi_second_moment`` is the estimate to compare with ξ_0.
     spacing : float
         Spacing of the layer's units in lattice spacings (default L / sqrt(n_units), which
         is b^l for the 1600-400-100-25 network).
