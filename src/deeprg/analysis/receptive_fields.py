@@ -380,7 +380,10 @@ class LocalityResult:
     radius_of_gyration, radius_of_gyration_control : Spread
         Per-field periodic R_g (lattice spacings), fields and shuffled fields.
     uniform_window_fraction : float
-        window² / (L1 L2), what a perfectly non-local (uniform) field gives.
+        window² / (L1 L2), what a perfectly non-local (uniform) field gives. The shuffled
+        control sits above it when the fields are sparse (a few large values, which some
+        window still catches together): e.g. 0.29 for Gaussian blobs of width 1.5 on
+        32 x 32 with window 8, against 0.06 uniform and 1.0 for the blobs themselves.
     uniform_radius_of_gyration : float
         R_g of a uniform field, the non-local ceiling.
     """
