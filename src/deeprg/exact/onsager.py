@@ -120,8 +120,8 @@ def onsager(coupling: float) -> OnsagerResult:
         return OnsagerResult(j, math.log(2.0), -math.log(2.0), 0.0, 0.0, 0.0, 0.0, 0.0)
     m, kp2, side = _moduli(k)
     kp = math.sqrt(kp2)
-    ellip_k = special.ellipkm1(kp2)  # K(k) with parameter m = k², from 1 - m = k'²
-    ellip_e = special.ellipe(m)
+    ellip_k = float(special.ellipkm1(kp2))  # K(k) with parameter m = k², from 1 - m = k'²
+    ellip_e = float(special.ellipe(m))
     coth2 = 1.0 / math.tanh(2.0 * k)
     sech2_sq = 1.0 / math.cosh(2.0 * k) ** 2  # 1 - tanh² 2K
     kp_k = side * kp * ellip_k if kp > 0 else 0.0  # (2 tanh² 2K - 1) K(k) -> 0 at J_c
