@@ -33,3 +33,22 @@ def test_rg_check_bad_size():
     result = CliRunner().invoke(main, ["rg", "check", "--size", "9"])
     assert result.exit_code == 2
     assert "error:" in result.output and "even" in result.output
+
+
+def test_rg_check_learned_section(monkeypatch):
+    """--learned adds the trained-RBM section (training stubbed: tested in test_rg_learned)."""
+    import deeprg.rg.learned as learned
+
+    def fake(n_spins, coupling, seed=None):
+        return {
+            "n_spins": n_spins, "coupling": coupling, "n_samples": 10, "units": "spin",
+            "kl": 0.01, "kl_independent": 2.0, "centres": [0.0, 2.0, 4.0, 6.0],
+            "centre_spacing": [2.0] * 4, "nearest": [0.7] * 4, "nearest_mean": 0.7,
+            "decimation_coupling": 0.66, "next_nearest_mean": 0.0, "beyond_nearest_max": 0.0,
+            "higher_order_max": 0.0, "fields": [0.0] * 4,
+        }  # fmt: skip
+
+    monkeypatch.setattr(learned, "learned_decimation", fake)
+    result = CliRunner().invoke(main, ["rg", "check", "--size", "8", "--learned"])
+    assert result.exit_code == 0, result.output
+    assert "learned counterpart" in result.output and "0.7 vs 0.66" in result.output

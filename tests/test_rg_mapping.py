@@ -5,7 +5,6 @@ reference is an explicit loop over (v, h) pairs with E(v, h) = -a·v - b·h - v�
 """
 
 import itertools
-import math
 from types import SimpleNamespace
 
 import numpy as np
@@ -297,18 +296,28 @@ def test_duck_typed_rbm_and_errors():
         visible_hamiltonian(big)
 
 
-def test_against_deeprg_rbm_free_energy():
-    """Cross-check the torch RBM engine's free energy with the closed form here."""
-    rbm_module = pytest.importorskip("deeprg.rbm")
-    if not hasattr(rbm_module, "RBM"):
-        pytest.skip("deeprg.rbm.RBM not available yet")
-    import torch
+@pytest.mark.parametrize("units", UNITS)
+def test_against_deeprg_rbm_engine(units):
+    """Cross-check the torch RBM engine (free energies, ln Z, scores) with the numpy code here."""
+    from deeprg.rbm import RBM
 
-    for units in UNITS:
-        w, a, b, _ = random_params(5, 4, seed=41)
-        model = rbm_module.RBM.from_parameters(w, a, b, units=units)
-        v = np.array(states(5, units))
-        free = model.free_energy(v)
-        free = free.detach().cpu().numpy() if isinstance(free, torch.Tensor) else np.asarray(free)
-        np.testing.assert_allclose(free, visible_hamiltonian(model), atol=1e-5)
-        assert math.isfinite(log_partition_function(model))
+    w, a, b, _ = random_params(5, 4, seed=41)
+    model = RBM.from_parameters(w, a, b, units=units)
+    rbm = make_rbm((w, a, b, 0.0), units)
+    v = np.array(states(5, units))
+    h = np.array(states(4, units))
+    np.testing.assert_allclose(model.free_energy(v), visible_hamiltonian(rbm), atol=1e-12)
+    np.testing.assert_allclose(model.hidden_free_energy(h), hidden_hamiltonian(rbm), atol=1e-12)
+    np.testing.assert_allclose(visible_hamiltonian(model), visible_hamiltonian(rbm), atol=1e-15)
+    assert model.log_partition("exact") == pytest.approx(log_partition_function(rbm), abs=1e-12)
+    scores = model.score_samples(v)
+    np.testing.assert_allclose(
+        scores, -visible_hamiltonian(rbm) - log_partition_function(rbm), atol=1e-12
+    )
+    other = "binary" if units == "spin" else "spin"
+    converted = model.to_units(other)  # probabilities unchanged (constants dropped)
+    mine = rbm.to_units(other)
+    np.testing.assert_allclose(converted.weights_, mine.weights_, atol=1e-12)
+    np.testing.assert_allclose(
+        converted.score_samples(np.array(states(5, other))), scores, atol=1e-12
+    )

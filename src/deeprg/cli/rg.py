@@ -87,6 +87,8 @@ def _print_table(table: dict) -> None:
             "negative control (J' + 0.01) residual": _fmt(d["wrong_coupling_marginal_residual"]),
         }
     )
+    if "learned" in table:
+        _print_learned(table["learned"])
     if table["passed"]:
         click.echo(
             f"PASSED: identities within {table['tolerance']:g} "
@@ -95,6 +97,34 @@ def _print_table(table: dict) -> None:
         )
     else:
         click.echo("FAILED: " + "; ".join(table["failures"]))
+
+
+def _print_learned(result: dict) -> None:
+    def values(key: str) -> str:
+        return " ".join(f"{value:.3g}" for value in result[key])
+
+    emit_table(
+        {
+            "KL(P || p_lambda) [nats]": (
+                f"{_fmt(result['kl'])} (independent spins: {_fmt(result['kl_independent'])})"
+            ),
+            "receptive-field centres (sites)": values("centres"),
+            "gaps between centres (2 = sublattice)": values("centre_spacing"),
+            "nearest-neighbour J' around the ring": values("nearest"),
+            "mean J' vs decimation J'": (
+                f"{_fmt(result['nearest_mean'])} vs {_fmt(result['decimation_coupling'])}"
+            ),
+            "next-nearest J (mean)": _fmt(result["next_nearest_mean"]),
+            "largest non-neighbour |J|": _fmt(result["beyond_nearest_max"]),
+            "largest |3+-spin term|": _fmt(result["higher_order_max"]),
+            "fields (oriented)": values("fields"),
+        },
+        title=(
+            f"learned counterpart: RBM with {result['n_spins'] // 2} hidden units trained on "
+            f"{result['n_samples']} exact samples of the {result['n_spins']}-spin chain "
+            f"({result['units']} units; a measurement, not gated):"
+        ),
+    )
 
 
 @command.command(name="check")
@@ -129,21 +159,39 @@ def _print_table(table: dict) -> None:
     help="Write a PNG of the flow J^(n) here.",
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing --figure file.")
+@click.option(
+    "--learned",
+    is_flag=True,
+    help="Also train an RBM on the 8-spin chain and compare its hidden couplings (~10 s).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the whole table as JSON.")
 @handle_errors
 def check(
-    size: int, coupling: float, seed: int, figure: str | None, overwrite: bool, as_json: bool
+    size: int,
+    coupling: float,
+    seed: int,
+    figure: str | None,
+    overwrite: bool,
+    learned: bool,
+    as_json: bool,
 ) -> None:
     """Print the exactness table of the RG mapping (exit status 1 if any check fails)."""
     from ..rg.check import run_checks
 
     out = check_output_path(figure, overwrite) if figure else None
-    table = run_checks(size=size, coupling=coupling, seed=seed)
+    table = run_checks(size=size, coupling=coupling, seed=seed, learned=learned)
     if out is not None:
         from ..plots.rg_flow import plot_rg_flow
 
         measured = [row["measured_coupling"] for row in table["decimation"]["layers"]]
-        plot_rg_flow(table["decimation"]["couplings"], measured=measured, path=out)
+        marker = None
+        if "learned" in table:
+            marker = {
+                "layer": 1,
+                "coupling": table["learned"]["nearest_mean"],
+                "label": f"trained RBM, {table['learned']['n_spins']}-spin chain",
+            }
+        plot_rg_flow(table["decimation"]["couplings"], measured=measured, learned=marker, path=out)
         table["figure"] = str(out)
     if as_json:
         emit_json(table)

@@ -4,7 +4,8 @@
   mutual information by exact summation; the Lin–Tegmark–Rolnick counterexample.
 - :mod:`~deeprg.rg.decimation`: the 1D chain as a stack of exact RBMs, tanh J' = tanh² J.
 - :mod:`~deeprg.rg.couplings`: all-order effective couplings of a hidden layer (Walsh transform).
-- :mod:`~deeprg.rg.learned`: an RBM trained on a chain, compared with decimation.
+- :mod:`~deeprg.rg.learned`: an RBM trained on a chain, compared with decimation (torch is
+  imported only when training).
 - :mod:`~deeprg.rg.block_spin`: majority-rule and decimation block spins of lattice samples.
 - :mod:`~deeprg.rg.check`: the exactness table behind ``deeprg rg check``.
 
@@ -35,6 +36,7 @@ from .decimation import (
     layer_marginal_hamiltonian,
     max_decimation_steps,
 )
+from .learned import exact_chain_samples, hidden_layer_couplings, learned_decimation
 from .mapping import (
     RBMParameters,
     as_rbm_parameters,
@@ -71,12 +73,15 @@ __all__ = [
     "decimation_transform",
     "effective_couplings",
     "enumerate_states",
+    "exact_chain_samples",
     "free_energy_change",
     "hidden_hamiltonian",
+    "hidden_layer_couplings",
     "interaction_coefficients",
     "joint_energy",
     "kl_divergence",
     "layer_marginal_hamiltonian",
+    "learned_decimation",
     "lin_tegmark_energy",
     "lin_tegmark_transform",
     "log_conditional_hidden",

@@ -282,6 +282,7 @@ def run_checks(
     n_visible: int = 8,
     n_hidden: int = 5,
     seed: SeedLike = 0,
+    learned: bool = False,
 ) -> dict:
     """Every exactness check of the RG mapping, as one JSON-ready table.
 
@@ -294,15 +295,20 @@ def run_checks(
     n_visible, n_hidden : int
         Size of the random RBMs of the mapping checks.
     seed : int, Generator or None
-        Draws the random RBMs and Hamiltonians.
+        Draws the random RBMs and Hamiltonians (and seeds the training when ``learned``).
+    learned : bool, default False
+        Also train an RBM on the 8-spin chain at ``coupling``
+        (:func:`~deeprg.rg.learned.learned_decimation`, ~10 s on a CPU) and report its
+        hidden-layer couplings in section ``learned``. A measurement: it does not enter
+        ``passed``.
 
     Returns
     -------
     dict
         Sections ``mapping`` and ``exact_rbm`` (per units), ``lin_tegmark``,
-        ``decimation``, the ``tolerance`` and ``nonzero_threshold`` used, and ``passed``
-        (every identity within tolerance, every nonzero quantity above threshold) with
-        ``failures`` naming any that are not.
+        ``decimation`` (and ``learned``), the ``tolerance`` and ``nonzero_threshold`` used,
+        and ``passed`` (every identity within tolerance, every nonzero quantity above
+        threshold) with ``failures`` naming any that are not.
     """
     size = check_int("size", size, minimum=2)
     if size % 2 or size > 20:
@@ -378,7 +384,7 @@ def run_checks(
         decimation["wrong_coupling_marginal_residual"],
     )
 
-    return {
+    table = {
         "settings": {
             "size": size,
             "coupling": coupling,
@@ -396,3 +402,8 @@ def run_checks(
         "passed": not failures,
         "failures": failures,
     }
+    if learned:
+        from .learned import learned_decimation
+
+        table["learned"] = learned_decimation(8, coupling, seed=rng)
+    return table
