@@ -106,6 +106,9 @@ class _Spectrum:
         self.r_h = -2.0 * r * mu
         self.r_hh = r * (4.0 * mu * mu - 2.0 * self.f_hh)
         self.r_jh = -2.0 * mu * self.r_j - 2.0 * r * self.f_jh
+        # ∂²r/∂J² = 16 A B - 2 r ∂²ln λ+/∂J² with A B = [X² - q (1-X)²]/(c+R)², where
+        # A = (X - √q (1-X))/(c+R) = -√q s² [1 + (c²+q)/(Rc+√q)] / (R (c+R)²) <= 0 and
+        # B = (X + √q (1-X))/(c+R) >= 0 are each sums of terms of one sign
         if ln_s == _NEG_INF:
             a_term = 0.0
         else:
