@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
-import numpy as np
 
+from .._json import jsonable
 from ..errors import InputError
 
 
@@ -32,25 +30,9 @@ def handle_errors(func):
     return wrapper
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        return _jsonable(value.item())
-    if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if isinstance(value, Path):
-        return str(value)
-    return value
-
-
 def emit_json(data: dict) -> None:
     """Print ``data`` as indented JSON on stdout (numpy values converted, NaN -> null)."""
-    click.echo(json.dumps(_jsonable(data), indent=2))
+    click.echo(json.dumps(jsonable(data), indent=2))
 
 
 def emit_table(rows: dict, title: str | None = None) -> None:

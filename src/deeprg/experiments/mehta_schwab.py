@@ -1,0 +1,411 @@
+"""``deeprg reproduce mehta-schwab``: the paper end to end, then measured.
+
+Stages (each reused on a re-run into the same directory when its settings match, so an
+interrupted run resumes; every file is written atomically):
+
+1. samples   — equilibrium Monte Carlo of the periodic L×L Ising model (``samples.h5``);
+2. training  — greedy layer-wise RBMs (``layers/layer{l}.h5``, with a per-epoch checkpoint
+   ``layers/layer{l}-*.ckpt`` while a layer trains), assembled into ``model.h5``;
+3. analysis  — receptive fields, reconstructions, generated samples, the block-spin
+   measurements of :mod:`.measurements`, the exact RG table of :mod:`deeprg.rg.check`;
+4. outputs   — PNG figures, ``metrics.json`` and a self-contained ``report.html``.
+
+References: Mehta & Schwab, arXiv:1410.3831, Fig. 3 (receptive fields and
+reconstructions of a 1600-400-100-25 DBN trained on 40×40 samples at J = 0.408).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__, exact, io
+from .._json import jsonable
+from .._random import child_seeds
+from ..errors import InputError
+from ..models import J_CRITICAL, IsingSquare
+from ..samples import SampleSet
+from . import measurements
+from .settings import (
+    CHOICES,
+    INCONSISTENCIES,
+    SAMPLE_SETTINGS,
+    TRAINING_SETTINGS,
+    ReproductionSettings,
+)
+
+__all__ = ["run"]
+
+# Child seeds of the master seed, one per stage (fixed order: never reorder).
+_SEED_SAMPLES, _SEED_TRAINING, _SEED_ANALYSIS, _SEED_GENERATION = range(4)
+
+
+def _stage_seeds(settings: ReproductionSettings) -> np.ndarray:
+    return child_seeds(settings.seed, 4)
+
+
+def _validate(settings: ReproductionSettings) -> None:
+    if settings.size < 2:
+        raise InputError(f"size must be >= 2, got {settings.size}")
+    if not settings.layers or any(int(n) < 1 for n in settings.layers):
+        raise InputError(f"layers must be positive sizes like 400,100,25, got {settings.layers}")
+    if settings.n_samples < settings.batch_size:
+        raise InputError(
+            f"n_samples ({settings.n_samples}) must be at least batch_size ({settings.batch_size})"
+        )
+    if settings.propagate != "mean":
+        raise InputError("propagate must be 'mean' (hidden means passed up, as in Hinton's code)")
+    if settings.units not in ("binary", "spin"):
+        raise InputError(f"units must be 'binary' or 'spin', got {settings.units!r}")
+
+
+# ----------------------------------------------------------------------------- stage 1
+
+
+def sample_stage(
+    settings: ReproductionSettings, out: Path, device: str, progress: bool, log: Callable
+) -> SampleSet:
+    """Monte Carlo samples, reused from ``samples.h5`` when they match the settings."""
+    path = out / "samples.h5"
+    key = settings.key(*SAMPLE_SETTINGS)
+    if path.exists():
+        try:
+            cached = io.load_samples(path)
+        except InputError:
+            cached = None
+        if cached is not None and cached.extra.get("settings_key") == key:
+            log(f"samples: reusing {path} ({cached.n_samples} configurations)")
+            return cached
+        log(f"samples: {path} was made with other settings; sampling again")
+    from ..mc import sample
+
+    model = IsingSquare(settings.size, settings.coupling)
+    log(
+        f"samples: {settings.n_samples} × {settings.size}² at J = {settings.coupling} ({settings.algorithm})"
+    )
+    kwargs = {}
+    if settings.algorithm in ("metropolis", "heat-bath") and device != "cpu":
+        kwargs["device"] = device
+    samples = sample(
+        model,
+        settings.n_samples,
+        algorithm=settings.algorithm,
+        seed=int(_stage_seeds(settings)[_SEED_SAMPLES]),
+        progress=progress,
+        **kwargs,
+    )
+    samples.extra["settings_key"] = key
+    io.save_samples(samples, path, overwrite=True)
+    return samples
+
+
+# ----------------------------------------------------------------------------- stage 2
+
+
+def _units_data(spins_flat: np.ndarray, units: str) -> np.ndarray:
+    data = spins_flat.astype(np.float32)
+    return (data + 1.0) / 2.0 if units == "binary" else data
+
+
+def train_stage(
+    settings: ReproductionSettings,
+    samples: SampleSet,
+    out: Path,
+    device: str,
+    progress: bool,
+    log: Callable,
+) -> list:
+    """Greedy layer-wise training; each finished layer is kept in ``layers/`` and reused."""
+    from ..rbm import RBM
+
+    layer_dir = out / "layers"
+    layer_dir.mkdir(exist_ok=True)
+    seeds = child_seeds(int(_stage_seeds(settings)[_SEED_TRAINING]), len(settings.layers))
+    data = _units_data(samples.flat(), settings.units)
+    rbms = []
+    for index, n_hidden in enumerate(settings.layers):
+        sizes = [int(n) for n in settings.layers[: index + 1]]
+        key = settings.key(*TRAINING_SETTINGS) + "-" + "x".join(map(str, sizes))
+        path = layer_dir / f"layer{index + 1}.h5"
+        rbm = None
+        if path.exists():
+            try:
+                layers, attrs = io.load_layers(path)
+            except InputError:
+                layers, attrs = [], {}
+            if attrs.get("settings_key") == key and len(layers) == 1:
+                layer = layers[0]
+                rbm = RBM.from_parameters(
+                    layer["weights"],
+                    layer["visible_bias"],
+                    layer["hidden_bias"],
+                    units=layer["units"],
+                )
+                rbm.history_ = json.loads(attrs.get("history", "{}"))
+                log(f"training: reusing layer {index + 1} from {path}")
+        if rbm is None:
+            for stale in layer_dir.glob(f"layer{index + 1}-*.ckpt"):
+                if stale.name != f"layer{index + 1}-{key}.ckpt":
+                    stale.unlink()
+            log(
+                f"training: layer {index + 1}, {data.shape[1]} → {n_hidden} units, {settings.epochs} epochs"
+            )
+            rbm = RBM(
+                n_hidden=int(n_hidden),
+                units=settings.units,
+                learning_rate=settings.learning_rate,
+                batch_size=settings.batch_size,
+                epochs=settings.epochs,
+                cd_k=settings.cd_k,
+                persistent=settings.persistent,
+                l1=settings.l1,
+                l2=settings.l2,
+                momentum=settings.momentum,
+                initial_momentum=settings.initial_momentum,
+                momentum_switch_epoch=settings.momentum_switch_epoch,
+                weight_init_std=settings.weight_init_std,
+                seed=int(seeds[index]),
+                device=device,
+                verbose=progress,
+            )
+            checkpoint = layer_dir / f"layer{index + 1}-{key}.ckpt"
+            rbm.fit(data, checkpoint=checkpoint)
+            io.save_model(
+                rbm,
+                path,
+                overwrite=True,
+                metadata={"settings_key": key, "history": json.dumps(rbm.history_, default=float)},
+            )
+            checkpoint.unlink(missing_ok=True)
+        rbms.append(rbm)
+        data = rbm.transform(data).astype(np.float32)
+    return rbms
+
+
+# ----------------------------------------------------------------------------- stage 3
+
+
+def _to_spins(values: np.ndarray, units: str) -> np.ndarray:
+    """Map unit values or means ({0,1}/[0,1] or ±1/[-1,1]) to the spin scale [-1, 1]."""
+    return 2.0 * values - 1.0 if units == "binary" else values
+
+
+def analysis_stage(
+    settings: ReproductionSettings, samples: SampleSet, dbn, log: Callable
+) -> tuple[dict, dict, dict]:
+    """Every number of the report, and the arrays the figures need."""
+    from ..rg.check import run_checks
+
+    seeds = _stage_seeds(settings)
+    size, coupling = settings.size, settings.coupling
+    n_analysis = min(settings.n_analysis, samples.n_samples)
+    stride = max(samples.n_samples // n_analysis, 1)
+    spins = samples.spins[::stride][:n_analysis]
+    data = _units_data(spins.reshape(len(spins), -1), settings.units)
+    onsager = exact.onsager(coupling)
+    xi_exact = onsager.correlation_length
+
+    log("analysis: receptive fields, correlation lengths, block agreement")
+    activations = [dbn.transform(data, depth=d + 1) for d in range(len(dbn.rbms_))]
+    weights = [rbm.weights_ for rbm in dbn.rbms_]
+    fields, per_layer, metrics = measurements.block_spin_measures(
+        weights, activations, spins, xi_exact, seed=int(seeds[_SEED_ANALYSIS])
+    )
+
+    references = measurements.exact_references(size, coupling)
+    tau = {
+        "energy_per_spin": samples.tau_energy,
+        "abs_magnetization": samples.tau_abs_magnetization,
+    }
+    tau_default = max(samples.tau_energy, samples.tau_abs_magnetization, 0.5)
+    tau = {k: (v if np.isfinite(v) else tau_default) for k, v in tau.items()}
+    for name in ("magnetization_squared", "susceptibility", "heat_capacity"):
+        tau[name] = tau_default
+    metrics.update(
+        measurements.observable_records("data", samples.spins, coupling, tau, references)
+    )
+    data_obs = {k: v for k, v in metrics.items() if k.startswith("data.")}
+
+    log(f"analysis: {settings.n_generated} samples generated by the network")
+    generated = dbn.generate(
+        settings.n_generated,
+        gibbs_steps=settings.generation_steps,
+        seed=int(seeds[_SEED_GENERATION]),
+    )
+    generated_spins = np.where(
+        np.asarray(generated).reshape(-1, size, size) > (0.5 if settings.units == "binary" else 0),
+        1,
+        -1,
+    ).astype(np.int8)
+    network_refs = dict(references)
+    for name in ("abs_magnetization", "magnetization_squared", "susceptibility"):
+        entry = data_obs[f"data.{name}"]
+        network_refs[name] = (entry["value"], entry["stderr"], "Monte Carlo data (this run)")
+    metrics.update(
+        measurements.observable_records("network", generated_spins, coupling, None, network_refs)
+    )
+
+    xi_data = measurements.analysis.correlation_length(spins)
+    metrics["data.correlation_length"] = measurements.record(
+        xi_data.xi,
+        stderr=xi_data.stderr,
+        reference=xi_exact,
+        reference_source="exact infinite-lattice ξ (Onsager); second-moment ξ on a finite torus differs slightly",
+    )
+    metrics["data.tau_energy"] = measurements.record(
+        samples.tau_energy, note="saved series, Sokal window"
+    )
+    metrics["data.tau_abs_magnetization"] = measurements.record(samples.tau_abs_magnetization)
+
+    log("analysis: exact RG mapping table")
+    rg_table = run_checks(seed=int(seeds[_SEED_ANALYSIS]))
+    metrics["rg.all_exact_checks_pass"] = measurements.record(float(rg_table["passed"]))
+
+    n_show = 6
+    reconstructions = [
+        _to_spins(dbn.reconstruct(data[:n_show], depth=d + 1), settings.units).reshape(
+            n_show, size, size
+        )
+        for d in range(len(dbn.rbms_))
+    ]
+    arrays = {
+        "spins": spins,
+        "fields": fields,
+        "reconstructions": reconstructions,
+        "generated_spins": generated_spins,
+        "per_layer": per_layer,
+        "rg_table": rg_table,
+        "histories": [getattr(rbm, "history_", {}) for rbm in dbn.rbms_],
+    }
+    references_info = {
+        "exact_energy_per_spin": references["energy_per_spin"][0],
+        "exact_heat_capacity_per_spin": references["heat_capacity"][0],
+        "exact_correlation_length": xi_exact,
+        "critical_coupling": J_CRITICAL,
+    }
+    return metrics, arrays, references_info
+
+
+# ----------------------------------------------------------------------------- stage 4
+
+
+def figure_stage(settings: ReproductionSettings, arrays: dict, out: Path) -> dict[str, Path]:
+    """Write every PNG figure; returns name -> path."""
+    from ..plots import reproduction as figs
+    from ..plots.rg_flow import plot_rg_flow
+
+    size = settings.size
+    decimation = arrays["rg_table"]["decimation"]
+    paths = {
+        "samples": figs.plot_samples(
+            arrays["spins"][:6],
+            out / "samples.png",
+            f"Monte Carlo samples, {size}×{size}, J = {settings.coupling}",
+        ),
+        "receptive_fields": figs.plot_receptive_fields(
+            arrays["fields"], out / "receptive_fields.png"
+        ),
+        "reconstructions": figs.plot_reconstructions(
+            arrays["spins"][:6].astype(float),
+            arrays["reconstructions"],
+            out / "reconstructions.png",
+        ),
+        "generated": figs.plot_samples(
+            arrays["generated_spins"][:6], out / "generated.png", "Samples generated by the network"
+        ),
+        "training": figs.plot_training_curves(arrays["histories"], out / "training.png"),
+        "block_spin": figs.plot_block_spin_measures(arrays["per_layer"], out / "block_spin.png"),
+    }
+    plot_rg_flow(
+        decimation["couplings"],
+        measured=decimation.get("measured_couplings"),
+        path=out / "rg_flow.png",
+    )
+    paths["rg_flow"] = out / "rg_flow.png"
+    return paths
+
+
+def run(
+    settings: ReproductionSettings,
+    out_dir: str | Path,
+    preset: str = "custom",
+    device: str = "cpu",
+    progress: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> dict:
+    """Run the reproduction into ``out_dir`` and return the contents of ``metrics.json``.
+
+    Parameters
+    ----------
+    settings : ReproductionSettings
+        All settings (see :data:`deeprg.experiments.settings.PRESETS`).
+    out_dir : path-like
+        Output directory (created if missing; finished stages in it are reused).
+    preset : str
+        Name recorded in the outputs.
+    device : str
+        "cpu" or "cuda" for training (and local Monte Carlo algorithms).
+    progress : bool
+        Show progress bars on stderr.
+    log : callable, optional
+        Receives one-line stage messages (default: print to stderr).
+    """
+    from ..rbm import DBN
+    from .report import write_report
+
+    log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+    _validate(settings)
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out} exists and is not a directory; choose another --out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create {out} ({exc.strerror}); choose another --out") from exc
+
+    started = time.perf_counter()
+    timings = {}
+    t0 = time.perf_counter()
+    samples = sample_stage(settings, out, device, progress, log)
+    timings["samples_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    rbms = train_stage(settings, samples, out, device, progress, log)
+    dbn = DBN.from_rbms(rbms)
+    io.save_model(rbms, out / "model.h5", overwrite=True, metadata=settings.as_dict())
+    timings["training_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    metrics, arrays, references = analysis_stage(settings, samples, dbn, log)
+    timings["analysis_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    figures = figure_stage(settings, arrays, out)
+    timings["figures_s"] = time.perf_counter() - t0
+    timings["total_s"] = time.perf_counter() - started
+
+    result = {
+        "deeprg_version": __version__,
+        "experiment": "mehta-schwab",
+        "paper": "P. Mehta & D. J. Schwab, arXiv:1410.3831 (2014)",
+        "preset": preset,
+        "device": device,
+        "settings": settings.as_dict(),
+        "choices": CHOICES,
+        "paper_inconsistencies": INCONSISTENCIES,
+        "references": references,
+        "run_time": timings,
+        "samples": samples.summary(),
+        "layers": arrays["per_layer"],
+        "metrics": metrics,
+        "verdicts": measurements.verdicts(arrays["per_layer"], metrics),
+        "rg_check": arrays["rg_table"],
+        "figures": {name: path.name for name, path in figures.items()},
+    }
+    with io.atomic_write(out / "metrics.json", overwrite=True) as tmp:
+        tmp.write_text(json.dumps(jsonable(result), indent=2, allow_nan=False))
+    write_report(result, figures, out / "report.html")
+    log(f"done in {timings['total_s']:.1f} s: {out / 'report.html'}")
+    return result
