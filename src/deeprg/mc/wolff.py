@@ -1,0 +1,148 @@
+"""Wolff single-cluster algorithm (U. Wolff, Phys. Rev. Lett. 62, 361 (1989)), numba kernel.
+
+One update grows a cluster from a random seed site: a neighbour j of a cluster site i joins
+with probability p = 1 - exp(-2|J|) when its bond is satisfied (J s_i s_j > 0); the cluster is
+then flipped. Sites are flipped as they join, so a site's spin tells whether it is already in
+the cluster and no visited-array is needed. The members are kept in a queue array (breadth
+first), which also serves as the member list.
+
+A field h is handled exactly by a Metropolis test on the grown cluster: the flip changes the
+energy by ΔE = 2 h M_C (M_C = the cluster's magnetisation before the flip) and is accepted with
+probability min(1, exp(-ΔE)); a rejected cluster is flipped back. (The bond construction is
+reversible for the h = 0 part of H, so the composition satisfies detailed balance.)
+
+The unit of "time" for Wolff is one cluster update.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ._rng import next_u53
+
+__all__ = ["wolff_run"]
+
+
+@njit(inline="always", cache=True)
+def _wolff_update(spins, nbr, p_add_threshold, sign, field, queue, state):
+    """Grow and flip one cluster; return (new RNG state, cluster size, accepted flag)."""
+    n, z = nbr.shape
+    state, u = next_u53(state)
+    seed_site = np.int32((u * n) >> 53)
+    s_seed = spins[seed_site]
+    cluster_m = np.int64(s_seed)
+    spins[seed_site] = -s_seed
+    queue[0] = seed_site
+    head = 0
+    tail = 1
+    if p_add_threshold > 0:
+        while head < tail:
+            i = queue[head]
+            head += 1
+            # spins[i] is already flipped; its bond to j was satisfied before the flip iff
+            # s_j == sign * s_i(old) == -sign * spins[i] now. Branch-free: a random number is
+            # drawn for every neighbour and j is written to the queue slot unconditionally,
+            # the tail advancing only when j joins (mispredicted branches cost more).
+            target = -sign * spins[i]
+            for k in range(z):
+                j = nbr[i, k]
+                state, u = next_u53(state)
+                join = (spins[j] == target) & (u < p_add_threshold)
+                queue[tail] = j
+                tail += join
+                spins[j] = -target if join else spins[j]
+                cluster_m += target * join
+    accepted = True
+    if field != 0.0:
+        delta_e = 2.0 * field * cluster_m
+        if delta_e > 0.0:
+            state, u = next_u53(state)
+            if u >= np.exp(-delta_e) * 9007199254740992.0:
+                accepted = False
+                for k in range(tail):
+                    spins[queue[k]] = -spins[queue[k]]
+    return state, tail, accepted
+
+
+@njit(cache=True, nogil=True)
+def _bond_sum(spins, nbr):
+    half = nbr.shape[1] // 2
+    total = 0
+    for i in range(spins.shape[0]):
+        s = spins[i]
+        for k in range(half):
+            total += s * spins[nbr[i, k]]
+    return total
+
+
+@njit(cache=True, nogil=True)
+def _magnetization(spins):
+    total = 0
+    for i in range(spins.shape[0]):
+        total += spins[i]
+    return total
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def wolff_run(
+    spins,
+    states,
+    nbr,
+    p_add_threshold,
+    sign,
+    field,
+    n_records,
+    updates_per_record,
+    store,
+    out_spins,
+    out_bond_sum,
+    out_magnetization,
+    out_flipped,
+):
+    """Run independent Wolff chains in parallel (one thread per chain).
+
+    Parameters
+    ----------
+    spins : array of shape (n_chains, n_spins), int8
+        Current configurations, updated in place.
+    states : array of shape (n_chains,), uint64
+        SplitMix64 states, updated in place.
+    nbr : array of shape (n_spins, z), int32
+        Neighbour table (see :func:`deeprg.mc._lattice.neighbour_table`).
+    p_add_threshold : int
+        round((1 - exp(-2|J|)) * 2**53).
+    sign : int
+        +1 for J >= 0 (ferromagnetic bonds), -1 for J < 0.
+    field : float
+        Field h.
+    n_records, updates_per_record : int
+        Record the state after every ``updates_per_record`` cluster updates, ``n_records`` times.
+    store : bool
+        Copy configurations into ``out_spins`` (else only observables are recorded).
+    out_spins : array of shape (n_chains, n_records, n_spins), int8
+        Filled when ``store``; may have n_records = 0 otherwise.
+    out_bond_sum, out_magnetization : arrays of shape (n_chains, n_records), int64
+        Σ_<ij> s_i s_j and Σ_i s_i at each record.
+    out_flipped : array of shape (n_chains,), int64
+        Incremented by the number of spins flipped (accepted cluster sizes).
+    """
+    n_chains, n = spins.shape
+    for c in prange(n_chains):
+        chain = spins[c]
+        queue = np.empty(n + nbr.shape[1], dtype=np.int32)
+        state = states[c]
+        flipped = 0
+        for r in range(n_records):
+            for _ in range(updates_per_record):
+                state, size, accepted = _wolff_update(
+                    chain, nbr, p_add_threshold, sign, field, queue, state
+                )
+                if accepted:
+                    flipped += size
+            out_bond_sum[c, r] = _bond_sum(chain, nbr)
+            out_magnetization[c, r] = _magnetization(chain)
+            if store:
+                out_spins[c, r, :] = chain
+        states[c] = state
+        out_flipped[c] += flipped
