@@ -1,0 +1,31 @@
+"""Restricted Boltzmann machines and deep belief networks (torch; CPU or CUDA).
+
+- :class:`RBM`: binary or spin units, CD-k/PCD training, exact and AIS partition functions,
+  exact unit conversion, scikit-learn estimator conventions.
+- :class:`DBN`: a greedy layer-wise stack of RBMs with up/down passes and receptive fields.
+
+Energy convention (DESIGN §1): E(v, h) = -a·v - b·h - v·W·h; the paper's (Mehta & Schwab)
+parameters are the negatives of ours.
+"""
+
+from __future__ import annotations
+
+from .dbn import DBN
+from .partition import MAX_EXACT_UNITS, AISResult, ais_log_partition, exact_log_partition
+from .rbm import RBM
+from .training import TrainingDivergedError
+from .units import binary_to_spin, convert_parameters, convert_states, spin_to_binary
+
+__all__ = [
+    "DBN",
+    "MAX_EXACT_UNITS",
+    "RBM",
+    "AISResult",
+    "TrainingDivergedError",
+    "ais_log_partition",
+    "binary_to_spin",
+    "convert_parameters",
+    "convert_states",
+    "exact_log_partition",
+    "spin_to_binary",
+]

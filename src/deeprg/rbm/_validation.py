@@ -1,0 +1,184 @@
+"""Validation shared by :class:`~deeprg.rbm.RBM` and :class:`~deeprg.rbm.DBN`.
+
+Hyper-parameters, devices, dtypes, generators and the range of unit values: every problem
+becomes an :class:`~deeprg.errors.InputError` with a one-line message that names the fix.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import torch
+
+from .._random import SeedLike, child_seeds
+from ..errors import InputError
+from .functional import check_units
+from .training import TrainingConfig
+
+__all__ = [
+    "InputTypeError",
+    "check_unit_values",
+    "resolve_device",
+    "resolve_dtype",
+    "torch_generator",
+    "training_config",
+]
+
+_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+_SCHEDULES = ("constant", "exponential", "inverse")
+
+
+class InputTypeError(InputError, TypeError):
+    """Input of an unusable type (object arrays, sparse matrices): an InputError and a TypeError."""
+
+
+def resolve_device(device: object) -> torch.device:
+    """Parse a device name, refusing ones that torch cannot use here (InputError)."""
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise InputError(f"device must be 'cpu' or 'cuda[:N]', got {device!r}") from exc
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise InputError(f"device {device!r} is not available (no CUDA GPU); use device='cpu'")
+    if resolved.type not in ("cpu", "cuda"):
+        raise InputError(f"device must be 'cpu' or 'cuda[:N]', got {device!r}")
+    return resolved
+
+
+def resolve_dtype(dtype: object) -> torch.dtype:
+    """``"float32"``/``"float64"`` (or the torch/numpy dtype) as a torch dtype."""
+    if isinstance(dtype, torch.dtype):
+        name = str(dtype).removeprefix("torch.")
+    else:
+        try:
+            name = np.dtype(dtype).name
+        except TypeError:
+            name = str(dtype)
+    if name not in _DTYPES:
+        raise InputError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+    return _DTYPES[name]
+
+
+def torch_generator(seed: SeedLike | torch.Generator, device: torch.device) -> torch.Generator:
+    """A torch Generator on ``device``: passed through if given, else seeded from ``seed``."""
+    if isinstance(seed, torch.Generator):
+        if seed.device.type != device.type:
+            raise InputError(
+                f"generator is on {seed.device} but the model computes on {device}; "
+                f"create it with torch.Generator(device={str(device)!r})"
+            )
+        return seed
+    generator = torch.Generator(device=device)
+    generator.manual_seed(int(child_seeds(seed, 1)[0]))
+    return generator
+
+
+def check_unit_values(x: np.ndarray | torch.Tensor, units: str, name: str = "X") -> None:
+    """Refuse values outside the units' range: [0, 1] (binary) or [-1, 1] (spin).
+
+    Means (probabilities) inside the range are accepted, so a DBN can train on the hidden
+    means of the layer below. Data that are exactly {0, 1} with some zeros are refused for
+    spin units (the classic mix-up), as are ±1 data for binary units.
+    """
+    size = x.numel() if isinstance(x, torch.Tensor) else x.size
+    if size == 0:
+        return
+    low, high = float(x.min()), float(x.max())
+    if units == "binary":
+        if low < 0 or high > 1:
+            hint = (
+                "for ±1 data use units='spin' or convert with v = (s + 1)/2"
+                if low >= -1 and high <= 1
+                else "binary units need states {0, 1} or probabilities in [0, 1]"
+            )
+            raise InputError(f"{name} has values in [{low:g}, {high:g}] outside [0, 1]; {hint}")
+        return
+    if low < -1 or high > 1:
+        raise InputError(
+            f"{name} has values in [{low:g}, {high:g}] outside [-1, 1]; spin units need ±1 "
+            "states or means in [-1, 1]"
+        )
+    if low == 0 and high <= 1:
+        zeros_and_ones = ((x == 0) | (x == 1)).all()
+        if bool(zeros_and_ones):
+            raise InputError(
+                f"{name} holds {{0, 1}} values but units='spin' expects ±1; convert with "
+                "s = 2v - 1 or use units='binary'"
+            )
+
+
+def training_config(estimator: Any) -> TrainingConfig:
+    """Validate an RBM's hyper-parameters (InputError naming the fix) into a TrainingConfig."""
+
+    def number(name: str, low: float, high: float = math.inf, closed_high: bool = True):
+        value = getattr(estimator, name)
+        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+            raise InputError(f"{name} must be a finite number, got {value!r}")
+        if value < low or value > high or (value == high and not closed_high):
+            bound = f"[{low:g}, {high:g}{']' if closed_high else ')'}"
+            raise InputError(f"{name} must lie in {bound}, got {value!r}")
+        return float(value)
+
+    def integer(name: str, low: int) -> int:
+        value = getattr(estimator, name)
+        if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
+            raise InputError(f"{name} must be an integer >= {low}, got {value!r}")
+        return int(value)
+
+    def flag(name: str) -> bool:
+        value = getattr(estimator, name)
+        if not isinstance(value, (bool, np.bool_)):
+            raise InputError(f"{name} must be True or False, got {value!r}")
+        return bool(value)
+
+    integer("n_hidden", 1)
+    integer("epochs", 1)
+    integer("history_samples", 0)
+    flag("verbose")
+    if estimator.reconstruction not in ("mean", "sample"):
+        raise InputError(
+            f"reconstruction must be 'mean' or 'sample', got {estimator.reconstruction!r}"
+        )
+    schedule = estimator.learning_rate_schedule
+    if not callable(schedule) and schedule not in _SCHEDULES:
+        raise InputError(
+            "learning_rate_schedule must be 'constant', 'exponential', 'inverse' or a "
+            f"callable epoch -> factor, got {schedule!r}"
+        )
+    decay_high = 1.0 if schedule == "exponential" else math.inf
+    learning_rate = number("learning_rate", 0.0)
+    if learning_rate == 0:
+        raise InputError("learning_rate must be > 0, got 0")
+    if estimator.initial_momentum is not None:
+        number("initial_momentum", 0.0, 1.0, closed_high=False)
+    if not (estimator.seed is None or isinstance(estimator.seed, np.random.Generator)):
+        if (
+            isinstance(estimator.seed, bool)
+            or not isinstance(estimator.seed, Integral)
+            or estimator.seed < 0
+        ):
+            raise InputError(f"seed must be a non-negative integer or None, got {estimator.seed!r}")
+    return TrainingConfig(
+        units=check_units(estimator.units),
+        learning_rate=learning_rate,
+        learning_rate_schedule=schedule,
+        learning_rate_decay=number("learning_rate_decay", 0.0, decay_high, closed_high=False),
+        batch_size=integer("batch_size", 1),
+        cd_k=integer("cd_k", 1),
+        persistent=flag("persistent"),
+        reconstruction=estimator.reconstruction,
+        l1=number("l1", 0.0),
+        l2=number("l2", 0.0),
+        momentum=number("momentum", 0.0, 1.0, closed_high=False),
+        initial_momentum=None
+        if estimator.initial_momentum is None
+        else float(estimator.initial_momentum),
+        momentum_switch_epoch=integer("momentum_switch_epoch", 0),
+        centering=flag("centering"),
+        weight_init_std=number("weight_init_std", 0.0),
+        dtype=resolve_dtype(estimator.dtype),
+        device=resolve_device(estimator.device),
+    )

@@ -1,0 +1,426 @@
+"""Deep belief networks: stacks of RBMs trained greedily, layer by layer (Hinton et al. 2006).
+
+Layer l (an :class:`~deeprg.rbm.RBM`) is trained on the representation of layer l-1: the
+hidden conditional means E[h | v] (``propagate="mean"``, as in Hinton & Salakhutdinov's code
+that Mehta & Schwab used) or samples h ~ p(h | v) (``propagate="sample"``). The paper's network
+is ``DBN(layers=(400, 100, 25))`` on 40×40 = 1600 Ising spins.
+
+Effective receptive fields (paper Fig. 3): r^(1) = W^(1) and r^(l) = r^(l-1) W^(l), i.e. the
+product W^(1)…W^(l) of shape (n_visible, n_hidden_l), shown per hidden unit on the lattice.
+"""
+
+from __future__ import annotations
+
+import os
+from numbers import Integral
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from .._random import SeedLike, as_generator, child_seeds
+from ..errors import InputError
+from ._validation import resolve_device, torch_generator
+from .checkpoint import CheckpointMismatchError
+from .functional import check_units, sample_from_mean
+from .rbm import RBM
+
+__all__ = ["DBN", "PER_LAYER"]
+
+#: Hyper-parameters that may be given once (shared) or as one value per layer.
+PER_LAYER = (
+    "learning_rate",
+    "batch_size",
+    "epochs",
+    "cd_k",
+    "persistent",
+    "reconstruction",
+    "l1",
+    "l2",
+    "momentum",
+    "initial_momentum",
+    "momentum_switch_epoch",
+    "learning_rate_schedule",
+    "learning_rate_decay",
+    "centering",
+    "weight_init_std",
+    "history_samples",
+)
+
+
+class DBN(TransformerMixin, BaseEstimator):
+    """A stack of RBMs trained greedily; up-pass, down-pass, reconstruction, receptive fields.
+
+    Parameters
+    ----------
+    layers : sequence of int, default (400, 100, 25)
+        Hidden-layer sizes from the bottom up (the visible size comes from the data).
+    units : {"binary", "spin"}, default "binary"
+        Units of every layer.
+    learning_rate, batch_size, epochs, cd_k, persistent, reconstruction, l1, l2, momentum, \
+initial_momentum, momentum_switch_epoch, learning_rate_schedule, learning_rate_decay, \
+centering, weight_init_std, history_samples
+        As for :class:`~deeprg.rbm.RBM`; each is one value shared by all layers or a
+        list/tuple with one value per layer.
+    propagate : {"mean", "sample"}, default "mean"
+        What layer l+1 is trained on: the hidden means of layer l, or samples of them.
+    seed : int, numpy Generator or None
+        Seeds every layer (independent child seeds) and the propagation samples.
+    device, dtype, verbose
+        As for :class:`~deeprg.rbm.RBM` (``verbose`` shows one progress bar per layer).
+
+    Attributes
+    ----------
+    rbms_ : list of RBM
+        The fitted layers, bottom first.
+    history_ : list of dict
+        Each layer's per-epoch ``history_``.
+    n_features_in_ : int
+        Number of visible units.
+    """
+
+    def __init__(
+        self,
+        layers: tuple[int, ...] = (400, 100, 25),
+        *,
+        units: str = "binary",
+        learning_rate: Any = 0.1,
+        batch_size: Any = 100,
+        epochs: Any = 10,
+        cd_k: Any = 1,
+        persistent: Any = False,
+        reconstruction: Any = "mean",
+        l1: Any = 0.0,
+        l2: Any = 0.0,
+        momentum: Any = 0.9,
+        initial_momentum: Any = 0.5,
+        momentum_switch_epoch: Any = 5,
+        learning_rate_schedule: Any = "constant",
+        learning_rate_decay: Any = 0.0,
+        centering: Any = False,
+        weight_init_std: Any = 0.01,
+        history_samples: Any = 1000,
+        propagate: str = "mean",
+        seed: SeedLike = None,
+        device: str = "cpu",
+        dtype: str = "float32",
+        verbose: bool = False,
+    ) -> None:
+        self.layers = layers
+        self.units = units
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.cd_k = cd_k
+        self.persistent = persistent
+        self.reconstruction = reconstruction
+        self.l1 = l1
+        self.l2 = l2
+        self.momentum = momentum
+        self.initial_momentum = initial_momentum
+        self.momentum_switch_epoch = momentum_switch_epoch
+        self.learning_rate_schedule = learning_rate_schedule
+        self.learning_rate_decay = learning_rate_decay
+        self.centering = centering
+        self.weight_init_std = weight_init_std
+        self.history_samples = history_samples
+        self.propagate = propagate
+        self.seed = seed
+        self.device = device
+        self.dtype = dtype
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ set-up
+
+    def _layer_sizes(self) -> tuple[int, ...]:
+        layers = self.layers
+        if isinstance(layers, Integral) and not isinstance(layers, bool):
+            layers = (layers,)
+        try:
+            sizes = tuple(layers)
+        except TypeError as exc:
+            raise InputError(
+                f"layers must be a sequence of positive integers, got {layers!r}"
+            ) from exc
+        if not sizes or any(
+            isinstance(n, bool) or not isinstance(n, Integral) or n < 1 for n in sizes
+        ):
+            raise InputError(
+                f"layers must be a non-empty sequence of positive integers, got {layers!r}"
+            )
+        return tuple(int(n) for n in sizes)
+
+    def _layer_models(self, seeds: list[int | None] | None = None) -> list[RBM]:
+        """Unfitted, validated RBMs, one per layer, with their per-layer settings and seeds."""
+        sizes = self._layer_sizes()
+        check_units(self.units)
+        if self.propagate not in ("mean", "sample"):
+            raise InputError(f"propagate must be 'mean' or 'sample', got {self.propagate!r}")
+        per_layer = {}
+        for name in PER_LAYER:
+            value = getattr(self, name)
+            if isinstance(value, (list, tuple)):
+                if len(value) != len(sizes):
+                    raise InputError(
+                        f"{name} has {len(value)} values but there are {len(sizes)} layers; "
+                        "give one value or one per layer"
+                    )
+                per_layer[name] = list(value)
+            else:
+                per_layer[name] = [value] * len(sizes)
+        if seeds is None:
+            seeds = self._seeds(len(sizes))
+        models = []
+        for index, n_hidden in enumerate(sizes):
+            rbm = RBM(
+                n_hidden,
+                units=self.units,
+                seed=seeds[index],
+                device=self.device,
+                dtype=self.dtype,
+                verbose=self.verbose,
+                **{name: values[index] for name, values in per_layer.items()},
+            )
+            try:
+                rbm._check_params()
+            except InputError as exc:
+                if not any(isinstance(getattr(self, name), (list, tuple)) for name in PER_LAYER):
+                    raise
+                raise InputError(f"layer {index + 1}: {exc}") from exc
+            rbm._progress_label = f"layer {index + 1}/{len(sizes)}"
+            models.append(rbm)
+        return models
+
+    def _seeds(self, n_layers: int) -> list[int | None]:
+        """2·n_layers child seeds: training seeds, then propagation-sampling seeds."""
+        if self.seed is None:
+            return [None] * (2 * n_layers)
+        if not isinstance(self.seed, np.random.Generator):
+            as_generator(self.seed)  # validates
+        return [int(s) for s in child_seeds(self.seed, 2 * n_layers)]
+
+    def check_params(self) -> None:
+        """Validate every hyper-parameter now (InputError naming the fix), before any data."""
+        self._layer_models()
+        resolve_device(self.device)
+
+    # ------------------------------------------------------------------ training
+
+    def fit(self, X: Any, y: Any = None, *, checkpoint_dir: str | os.PathLike | None = None) -> DBN:
+        """Greedy layer-wise training.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_visible)
+            Unit states or means of the chosen ``units``.
+        y : ignored
+        checkpoint_dir : path-like, optional
+            Directory for one checkpoint per layer (``layer1.pt``, ``layer2.pt``, …; see
+            :meth:`RBM.fit`). A later call with the same settings and data reloads finished
+            layers instantly and resumes an interrupted one bit-for-bit; a layer whose
+            checkpoint was made with other settings or other input (because a lower layer
+            changed) is retrained from scratch and its checkpoint replaced. With
+            ``propagate="sample"`` this needs an integer ``seed`` (the propagated samples
+            must be the same).
+
+        Returns
+        -------
+        self
+        """
+        seeds = self._seeds(len(self._layer_sizes()))
+        models = self._layer_models(seeds)
+        directory = None
+        if checkpoint_dir is not None:
+            directory = Path(checkpoint_dir)
+            if not directory.is_dir():
+                raise InputError(f"checkpoint_dir {directory} does not exist; create it first")
+        representation = X
+        for index, rbm in enumerate(models):
+            checkpoint = None if directory is None else directory / f"layer{index + 1}.pt"
+            try:
+                rbm.fit(representation, checkpoint=checkpoint)
+            except CheckpointMismatchError:
+                # Made for other settings or for other input (a lower layer changed): retrain.
+                checkpoint.unlink()
+                rbm.fit(representation, checkpoint=checkpoint)
+            if index == 0:
+                self.n_features_in_ = rbm.n_features_in_
+            if index + 1 < len(models):
+                representation = self._propagate(rbm, representation, seeds[len(models) + index])
+        self.rbms_ = models
+        self.history_ = [rbm.history_ for rbm in models]
+        return self
+
+    def _propagate(self, rbm: RBM, data: Any, seed: int | None) -> np.ndarray:
+        """Input of the next layer: hidden means, or samples drawn from them."""
+        means = rbm.transform(data)
+        if self.propagate == "mean":
+            return means
+        generator = torch_generator(seed, torch.device("cpu"))
+        return sample_from_mean(torch.from_numpy(means), self.units, generator).numpy()
+
+    # ------------------------------------------------------------------ passes
+
+    def _depth(self, depth: int | None) -> int:
+        check_is_fitted(self, "rbms_")
+        n = len(self.rbms_)
+        if depth is None:
+            return n
+        if isinstance(depth, bool) or not isinstance(depth, Integral) or not 0 <= depth <= n:
+            raise InputError(f"depth must be an integer in [0, {n}], got {depth!r}")
+        return int(depth)
+
+    def transform(self, X: Any, depth: int | None = None) -> np.ndarray:
+        """Up-pass with hidden means through the first ``depth`` layers (default: all).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, n_hidden of layer ``depth``)
+        """
+        depth = self._depth(depth)
+        representation = X
+        if depth == 0:
+            return self.rbms_[0]._validate_X(X, reset=False)
+        for rbm in self.rbms_[:depth]:
+            representation = rbm.transform(representation)
+        return representation
+
+    def down_pass(
+        self, H: Any, depth: int | None = None, sample: bool = False, seed: SeedLike = None
+    ) -> np.ndarray:
+        """Map a layer-``depth`` representation down to the visible layer.
+
+        Parameters
+        ----------
+        H : array_like of shape (n_samples, n_hidden of layer ``depth``)
+        depth : int, optional
+            Layer that H belongs to (default: the top).
+        sample : bool, default False
+            Sample each lower layer (h ~ p(v | h) at each step) instead of taking means; the
+            visible output is then unit states.
+        seed : int, numpy Generator or None
+            Randomness when ``sample`` is True.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, n_visible)
+            Visible means (or states when ``sample``).
+        """
+        depth = self._depth(depth)
+        representation = H
+        generator = torch_generator(seed, resolve_device(self.device)) if sample else None
+        for rbm in reversed(self.rbms_[:depth]):
+            if sample:
+                representation = rbm.sample_visible(representation, generator)
+            else:
+                representation = rbm.inverse_transform(representation)
+        return np.asarray(representation)
+
+    def reconstruct(self, X: Any, depth: int | None = None) -> np.ndarray:
+        """Up with means to ``depth``, then down with means: array (n_samples, n_visible).
+
+        The paper's Fig. 3 reconstructions are ``reconstruct(X, depth=3)`` of the 1600-400-100-25
+        network (the 25-unit top layer).
+        """
+        depth = self._depth(depth)
+        return self.down_pass(self.transform(X, depth), depth)
+
+    def generate(
+        self, n_samples: int, gibbs_steps: int = 1000, seed: SeedLike = None
+    ) -> np.ndarray:
+        """Sample the generative model: Gibbs chains in the top RBM, then a sampled down-pass.
+
+        Parameters
+        ----------
+        n_samples : int
+            Independent chains (one sample each).
+        gibbs_steps : int, default 1000
+            Block-Gibbs sweeps in the top RBM, started from uniformly random states.
+        seed : int, numpy Generator or None
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, n_visible)
+            Visible unit states.
+        """
+        check_is_fitted(self, "rbms_")
+        if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
+            raise InputError(f"n_samples must be an integer >= 1, got {n_samples!r}")
+        device = resolve_device(self.device)
+        generator = torch_generator(seed, device)
+        top = self.rbms_[-1]
+        n_top_visible = top.weights_.shape[0]
+        half = torch.full(
+            (n_samples, n_top_visible), 0.5 if self.units == "binary" else 0.0, device=device
+        )
+        start = sample_from_mean(half, self.units, generator)
+        visible = top.gibbs(start, gibbs_steps, generator)
+        for rbm in reversed(self.rbms_[:-1]):
+            visible = rbm.sample_visible(visible, generator)
+        return visible.cpu().numpy()
+
+    def receptive_fields(
+        self, depth: int | None = None, lattice_shape: tuple[int, ...] | None = None
+    ) -> np.ndarray:
+        """Effective receptive fields r^(l) = W^(1) W^(2) … W^(l) of the layer-``depth`` units.
+
+        Parameters
+        ----------
+        depth : int, optional
+            Layer l >= 1 (default: the top).
+        lattice_shape : tuple of int, optional
+            Shape to give each field (e.g. (40, 40)); its product must be n_visible.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_hidden_l, *lattice_shape) or (n_hidden_l, n_visible), float64
+        """
+        depth = self._depth(depth)
+        if depth == 0:
+            raise InputError("depth must be >= 1 for receptive fields")
+        field = np.asarray(self.rbms_[0].weights_, dtype=np.float64)
+        for rbm in self.rbms_[1:depth]:
+            field = field @ np.asarray(rbm.weights_, dtype=np.float64)
+        fields = field.T
+        if lattice_shape is None:
+            return fields
+        shape = tuple(int(n) for n in lattice_shape)
+        if int(np.prod(shape)) != fields.shape[1]:
+            raise InputError(
+                f"lattice_shape {shape} has {int(np.prod(shape))} sites but the network has "
+                f"{fields.shape[1]} visible units"
+            )
+        return fields.reshape(fields.shape[0], *shape)
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_rbms(cls, rbms: list[RBM], **hyper: Any) -> DBN:
+        """A fitted DBN made of fitted RBMs (bottom first); ``hyper`` sets the other settings."""
+        rbms = list(rbms)
+        if not rbms:
+            raise InputError("from_rbms needs at least one fitted RBM")
+        for index, rbm in enumerate(rbms):
+            if not hasattr(rbm, "weights_"):
+                raise InputError(
+                    f"RBM {index + 1} is not fitted; fit it or use RBM.from_parameters"
+                )
+        units = {rbm.units for rbm in rbms}
+        if len(units) != 1:
+            raise InputError(f"all layers must have the same units, got {sorted(units)}")
+        for index in range(1, len(rbms)):
+            below, above = rbms[index - 1].weights_.shape[1], rbms[index].weights_.shape[0]
+            if below != above:
+                raise InputError(
+                    f"layer {index} has {below} hidden units but layer {index + 1} has {above} "
+                    "visible units; layers must chain"
+                )
+        hyper.setdefault("units", units.pop())
+        dbn = cls(layers=tuple(int(r.weights_.shape[1]) for r in rbms), **hyper)
+        dbn.rbms_ = rbms
+        dbn.n_features_in_ = int(rbms[0].weights_.shape[0])
+        dbn.history_ = [getattr(rbm, "history_", {}) for rbm in rbms]
+        return dbn

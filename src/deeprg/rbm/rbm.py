@@ -1,0 +1,815 @@
+"""The :class:`RBM` estimator: a restricted Boltzmann machine with binary or spin units.
+
+Energy, in deeprg's sign convention (DESIGN §1),
+
+    E(v, h) = -a·v - b·h - v·W·h,      p(v, h) = exp(-E(v, h)) / Z,
+
+with ``weights_`` = W (n_visible, n_hidden), ``visible_bias_`` = a, ``hidden_bias_`` = b.
+Mehta & Schwab (arXiv:1410.3831, Eq. 8) write E = Σ b_j h_j + Σ v_i w_ij h_j + Σ c_i v_i:
+their (w, c, b) are the negatives of our (W, a, b). ``free_energy(v)`` is the paper's
+H^RBM_λ(v) and ``hidden_free_energy(h)`` its H^RBM_λ(h) (Eqs. 9-10), both defined by
+p(v) = e^{-H(v)}/Z and p(h) = e^{-H(h)}/Z.
+
+The class follows scikit-learn's estimator conventions (hyper-parameters in ``__init__``,
+``fit`` returns self, learned attributes end in ``_``) and is tested with sklearn's
+``check_estimator``. Computation is in torch (CPU or CUDA); arrays in and out are numpy,
+except that methods given torch tensors return torch tensors on the model's device.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import time
+from collections.abc import Callable
+from numbers import Integral
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._random import SeedLike
+from ..errors import InputError
+from . import functional as F
+from ._validation import (
+    InputTypeError,
+    check_unit_values,
+    resolve_device,
+    resolve_dtype,
+    torch_generator,
+    training_config,
+)
+from .checkpoint import (
+    check_checkpoint_path,
+    checkpoint_settings,
+    data_fingerprint,
+    load_checkpoint,
+    save_checkpoint,
+)
+from .partition import MAX_EXACT_UNITS, ais_log_partition, exact_log_partition
+from .training import (
+    Trainer,
+    TrainingConfig,
+    TrainingDivergedError,
+    pseudo_log_likelihood,
+    reconstruction_error,
+)
+from .units import convert_parameters
+
+__all__ = ["HISTORY_KEYS", "MAX_HISTORY_EXACT_UNITS", "RBM"]
+
+#: Keys of ``RBM.history_`` (each a list with one entry per epoch).
+HISTORY_KEYS = (
+    "epoch",
+    "learning_rate",
+    "momentum",
+    "reconstruction_error",
+    "pseudo_likelihood",
+    "log_likelihood",
+    "seconds",
+)
+
+#: The per-epoch history records the exact log-likelihood when a layer has at most this many units.
+MAX_HISTORY_EXACT_UNITS = 20
+
+
+def empty_history() -> dict[str, list]:
+    """A history dict with every key of :data:`HISTORY_KEYS` and no epochs."""
+    return {key: [] for key in HISTORY_KEYS}
+
+
+class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Restricted Boltzmann machine with binary {0,1} or spin {±1} units, trained by CD-k/PCD.
+
+    Energy E(v, h) = -a·v - b·h - v·W·h (DESIGN §1 sign convention; the paper's parameters are
+    the negatives of ours). Both layers use the same ``units``.
+
+    Parameters
+    ----------
+    n_hidden : int, default 256
+        Number of hidden units.
+    units : {"binary", "spin"}, default "binary"
+        Unit states {0, 1} (as in Hinton's code that the paper used) or {-1, +1}. The two are
+        exactly equivalent, see :meth:`to_units`.
+    learning_rate : float, default 0.1
+        Step size η (scaled by ``learning_rate_schedule``).
+    batch_size : int, default 100
+        Mini-batch size; also the number of persistent chains for PCD.
+    epochs : int, default 10
+        Passes over the data in :meth:`fit`.
+    cd_k : int, default 1
+        Block-Gibbs sweeps per negative phase.
+    persistent : bool, default False
+        Persistent contrastive divergence (PCD, the chains continue across updates) instead
+        of CD-k (chains restart at the data).
+    reconstruction : {"mean", "sample"}, default "mean"
+        CD only: the final visible state of the negative phase is the conditional mean
+        (Hinton's code; lower variance) or a sample (unbiased Gibbs chain). PCD always samples.
+    l1, l2 : float, default 0
+        Weight penalties l1·Σ|W| and (l2/2)·ΣW² (the paper used l1 = 2e-4).
+    momentum : float, default 0.9
+        Momentum μ of the parameter updates (Hinton's form, see :mod:`deeprg.rbm.training`).
+    initial_momentum : float or None, default 0.5
+        Momentum of the first ``momentum_switch_epoch`` epochs (Hinton's 0.5 → 0.9 switch);
+        None uses ``momentum`` throughout.
+    momentum_switch_epoch : int, default 5
+        Epoch (0-based) from which ``momentum`` replaces ``initial_momentum``.
+    learning_rate_schedule : {"constant", "exponential", "inverse"} or callable, default "constant"
+        Factor on the learning rate in epoch t (0-based): 1, (1 - decay)^t, 1/(1 + decay·t), or
+        ``callable(t)``. Never depends on the total epochs, so resumed runs are identical.
+    learning_rate_decay : float, default 0
+        ``decay`` of the schedule.
+    centering : bool, default False
+        Centred gradient (Melchior et al. 2016): offsets μ = data mean, λ = running hidden mean.
+    weight_init_std : float, default 0.01
+        Standard deviation of the initial weights (biases: visible from the data mean,
+        hidden zero).
+    history_samples : int, default 1000
+        Rows (evenly spaced) on which the per-epoch ``history_`` metrics are computed;
+        0 disables them.
+    seed : int, numpy Generator or None
+        Seeds initialisation, shuffling and sampling. Same seed, same model.
+    device : str, default "cpu"
+        "cpu" or "cuda[:N]".
+    dtype : {"float32", "float64"}, default "float32"
+        Training precision. Energies, log-likelihoods and partition functions are always
+        computed in float64.
+    verbose : bool, default False
+        Show a progress bar (tqdm, stderr) during fit.
+
+    Attributes
+    ----------
+    weights_ : numpy.ndarray of shape (n_visible, n_hidden)
+    visible_bias_ : numpy.ndarray of shape (n_visible,)
+    hidden_bias_ : numpy.ndarray of shape (n_hidden,)
+    n_features_in_ : int
+        n_visible.
+    history_ : dict of lists
+        Per epoch: ``epoch`` (1-based), ``learning_rate``, ``momentum``,
+        ``reconstruction_error`` (mean squared error per unit of E[v | E[h | v]]),
+        ``pseudo_likelihood`` (n_visible · mean ln p(v_i | v_-i), one random unit per row),
+        ``log_likelihood`` (exact mean ln p(v) when a layer has <= 20 units, else NaN),
+        ``seconds``; all on the ``history_samples`` subset of the training data.
+    """
+
+    def __init__(
+        self,
+        n_hidden: int = 256,
+        *,
+        units: str = "binary",
+        learning_rate: float = 0.1,
+        batch_size: int = 100,
+        epochs: int = 10,
+        cd_k: int = 1,
+        persistent: bool = False,
+        reconstruction: str = "mean",
+        l1: float = 0.0,
+        l2: float = 0.0,
+        momentum: float = 0.9,
+        initial_momentum: float | None = 0.5,
+        momentum_switch_epoch: int = 5,
+        learning_rate_schedule: str | Callable[[int], float] = "constant",
+        learning_rate_decay: float = 0.0,
+        centering: bool = False,
+        weight_init_std: float = 0.01,
+        history_samples: int = 1000,
+        seed: SeedLike = None,
+        device: str = "cpu",
+        dtype: str = "float32",
+        verbose: bool = False,
+    ) -> None:
+        self.n_hidden = n_hidden
+        self.units = units
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.cd_k = cd_k
+        self.persistent = persistent
+        self.reconstruction = reconstruction
+        self.l1 = l1
+        self.l2 = l2
+        self.momentum = momentum
+        self.initial_momentum = initial_momentum
+        self.momentum_switch_epoch = momentum_switch_epoch
+        self.learning_rate_schedule = learning_rate_schedule
+        self.learning_rate_decay = learning_rate_decay
+        self.centering = centering
+        self.weight_init_std = weight_init_std
+        self.history_samples = history_samples
+        self.seed = seed
+        self.device = device
+        self.dtype = dtype
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ validation
+
+    def _check_params(self) -> TrainingConfig:
+        """Validate every hyper-parameter (InputError naming the fix) before any work."""
+        return training_config(self)
+
+    def _validate_X(self, X: Any, reset: bool) -> np.ndarray:
+        """Validated float array of shape (n_samples, n_visible) (float32 kept, else float64)."""
+        try:
+            array = validate_data(
+                self,
+                X,
+                reset=reset,
+                dtype=[np.float64, np.float32],
+                ensure_all_finite=False,
+                ensure_min_samples=1,
+            )
+        except TypeError as exc:
+            raise InputTypeError(str(exc).strip().splitlines()[0]) from exc
+        except ValueError as exc:
+            raise InputError(str(exc).strip().splitlines()[0]) from exc
+        if not np.isfinite(array).all():
+            row, col = np.argwhere(~np.isfinite(array))[0]
+            raise InputError(
+                f"X contains NaN or inf (first at row {row}, column {col}); remove or impute "
+                "those samples"
+            )
+        check_unit_values(array, F.check_units(self.units))
+        return array
+
+    # ------------------------------------------------------------------ tensors in/out
+
+    def _device(self) -> torch.device:
+        return resolve_device(self.device)
+
+    def _parameters(
+        self, dtype: torch.dtype = torch.float64
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(W, a, b) as tensors on the model's device."""
+        check_is_fitted(self, "weights_")
+        device = self._device()
+        return tuple(
+            torch.as_tensor(np.asarray(p), device=device).to(dtype)
+            for p in (self.weights_, self.visible_bias_, self.hidden_bias_)
+        )
+
+    def _input(
+        self, x: Any, n_units: int, dtype: torch.dtype, name: str, check_values: bool = True
+    ) -> tuple[torch.Tensor, bool, tuple[int, ...]]:
+        """Configurations as a 2-D tensor; also whether x was a tensor and its batch shape."""
+        is_tensor = isinstance(x, torch.Tensor)
+        tensor = x if is_tensor else torch.as_tensor(np.asarray(x, dtype=np.float64))
+        if tensor.ndim == 0 or tensor.shape[-1] != n_units:
+            raise InputError(f"{name} must have shape (..., {n_units}), got {tuple(tensor.shape)}")
+        if tensor.is_floating_point() or tensor.dtype in (
+            torch.int8,
+            torch.int16,
+            torch.int32,
+            torch.int64,
+            torch.uint8,
+            torch.bool,
+        ):
+            tensor = tensor.to(device=self._device(), dtype=dtype)
+        else:
+            raise InputError(f"{name} must be a real array, got dtype {tensor.dtype}")
+        if not torch.isfinite(tensor).all():
+            raise InputError(f"{name} contains NaN or inf; pass finite unit states")
+        if check_values:
+            check_unit_values(tensor, self.units, name)
+        batch_shape = tuple(tensor.shape[:-1])
+        return tensor.reshape(-1, n_units), is_tensor, batch_shape
+
+    @staticmethod
+    def _output(result: torch.Tensor, is_tensor: bool, batch_shape: tuple[int, ...]) -> Any:
+        result = result.reshape(*batch_shape, *result.shape[1:])
+        return result if is_tensor else result.detach().cpu().numpy()
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_parameters(
+        cls,
+        weights: Any,
+        visible_bias: Any,
+        hidden_bias: Any,
+        units: str = "binary",
+        **hyper: Any,
+    ) -> RBM:
+        """A fitted RBM with the given parameters (DESIGN §1 sign convention).
+
+        Parameters
+        ----------
+        weights : array_like of shape (n_visible, n_hidden)
+        visible_bias : array_like of shape (n_visible,)
+        hidden_bias : array_like of shape (n_hidden,)
+        units : {"binary", "spin"}
+        **hyper
+            Further hyper-parameters (used if the model is trained further).
+
+        Returns
+        -------
+        RBM
+            Arrays are stored as given (float32 stays float32, anything else becomes float64).
+        """
+        arrays = []
+        for name, value, ndim in (
+            ("weights", weights, 2),
+            ("visible_bias", visible_bias, 1),
+            ("hidden_bias", hidden_bias, 1),
+        ):
+            array = np.array(value.detach().cpu() if isinstance(value, torch.Tensor) else value)
+            if array.dtype not in (np.float32, np.float64):
+                try:
+                    array = array.astype(np.float64)
+                except (TypeError, ValueError) as exc:
+                    raise InputError(f"{name} must be a real array, got {array.dtype}") from exc
+            if array.ndim != ndim:
+                raise InputError(f"{name} must be {ndim}-dimensional, got shape {array.shape}")
+            if not np.isfinite(array).all():
+                raise InputError(f"{name} contains NaN or inf; pass finite parameters")
+            arrays.append(array)
+        w, a, b = arrays
+        if w.shape[0] == 0 or w.shape[1] == 0:
+            raise InputError(
+                f"weights must have at least one visible and one hidden unit, got {w.shape}"
+            )
+        if a.shape != (w.shape[0],) or b.shape != (w.shape[1],):
+            raise InputError(
+                f"biases must have shapes ({w.shape[0]},) and ({w.shape[1]},) to match weights "
+                f"{w.shape}, got {a.shape} and {b.shape}"
+            )
+        rbm = cls(n_hidden=int(w.shape[1]), units=F.check_units(units), **hyper)
+        rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_ = w, a, b
+        rbm.n_features_in_ = int(w.shape[0])
+        rbm.history_ = empty_history()
+        return rbm
+
+    def to_units(self, units: str) -> RBM:
+        """An equivalent RBM in ``units`` ("binary" or "spin"); every probability is unchanged.
+
+        With v = (s + 1)/2 on both layers (see :mod:`deeprg.rbm.units`) the binary parameters
+        (W, a, b) map to W/4, a/2 + W1/4, b/2 + Wᵀ1/4 and the energies differ by a constant,
+        so ln Z_binary = ln Z_spin + Σa/2 + Σb/2 + ΣW/4. Parameters are converted in float64.
+        """
+        check_is_fitted(self, "weights_")
+        w, a, b, _ = convert_parameters(
+            self.weights_, self.visible_bias_, self.hidden_bias_, self.units, units
+        )
+        hyper = self.get_params()
+        hyper.pop("n_hidden")
+        hyper.pop("units")
+        return type(self).from_parameters(w, a, b, units=units, **hyper)
+
+    # ------------------------------------------------------------------ training
+
+    def fit(self, X: Any, y: Any = None, *, checkpoint: str | os.PathLike | None = None) -> RBM:
+        """Train on X for ``epochs`` epochs from a fresh initialisation (or a checkpoint).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_visible)
+            Unit states ({0,1} or ±1) or means ([0,1] or [-1,1]).
+        y : ignored
+        checkpoint : path-like, optional
+            File holding the full training state, rewritten atomically after every epoch
+            (temporary file + os.replace). If it exists when fit starts, training resumes from
+            it: parameters, momentum velocities, persistent chains, centring offsets, history
+            and the random generator's state, so that an interrupted or shorter run continued
+            to ``epochs`` gives bit-for-bit the parameters of an uninterrupted run. The file
+            must come from the same hyper-parameters (``epochs``, ``verbose`` aside) and the
+            same data; anything else is refused with InputError.
+
+        Returns
+        -------
+        self
+        """
+        config = self._check_params()
+        data_np = self._validate_X(X, reset=True)
+        checkpoint_path = check_checkpoint_path(checkpoint)
+        data = torch.as_tensor(data_np, device=config.device).to(config.dtype).contiguous()
+        generator = torch_generator(self.seed, config.device)
+        fingerprint = data_fingerprint(data_np)
+        saved = None
+        if checkpoint_path is not None and checkpoint_path.exists():
+            saved = load_checkpoint(
+                checkpoint_path, checkpoint_settings(self.get_params()), fingerprint
+            )
+        if saved is not None:
+            params = tuple(saved[k] for k in ("weights", "visible_bias", "hidden_bias"))
+            history = {k: list(v) for k, v in saved["history"].items()}
+            state = saved["trainer"]
+        else:
+            params = Trainer.initial_parameters(config, data, int(self.n_hidden), generator)
+            history, state = empty_history(), None
+        trainer = Trainer(config, data, *params, generator=generator, state=state)
+        self.history_ = history
+        self._publish(trainer)
+        self._train(trainer, self.epochs, checkpoint_path, fingerprint)
+        return self
+
+    def partial_fit(self, X: Any, y: Any = None) -> RBM:
+        """Train one more epoch on X, continuing the current state (or starting one)."""
+        config = self._check_params()
+        fitted = hasattr(self, "weights_")
+        data_np = self._validate_X(X, reset=not fitted)
+        data = torch.as_tensor(data_np, device=config.device).to(config.dtype).contiguous()
+        state = getattr(self, "_training_state", None) if fitted else None
+        generator = torch_generator(self.seed, config.device)
+        if fitted:
+            params = tuple(
+                torch.as_tensor(np.asarray(p))
+                for p in (self.weights_, self.visible_bias_, self.hidden_bias_)
+            )
+            # Velocities, chains and generator carry over only to an unchanged set-up.
+            if state is not None and (
+                state["velocity_weights"].shape != params[0].shape
+                or state["batch_size"] != min(config.batch_size, data.shape[0])
+                or state["persistent"] != config.persistent
+            ):
+                state = None
+        else:
+            params = Trainer.initial_parameters(config, data, int(self.n_hidden), generator)
+            self.history_ = empty_history()
+        trainer = Trainer(config, data, *params, generator=generator, state=state)
+        self._train(trainer, trainer.epochs_done + 1, None, None)
+        return self
+
+    def _train(
+        self,
+        trainer: Trainer,
+        epochs: int,
+        checkpoint: Path | None,
+        fingerprint: str | None,
+    ) -> None:
+        """Run epochs up to ``epochs`` (total), recording history and checkpoints."""
+        if trainer.epochs_done > epochs:
+            raise InputError(
+                f"the checkpoint already holds {trainer.epochs_done} epochs, more than "
+                f"epochs={epochs}; raise epochs or delete the checkpoint"
+            )
+        subset = _history_subset(trainer.data, int(self.history_samples))
+        from tqdm.auto import tqdm
+
+        n_visible, n_hidden = trainer.weights.shape
+        with tqdm(
+            total=epochs,
+            initial=trainer.epochs_done,
+            desc=f"{getattr(self, '_progress_label', 'RBM')} {n_visible}→{n_hidden}",
+            unit="epoch",
+            file=sys.stderr,
+            disable=not self.verbose,
+            leave=False,
+        ) as bar:
+            while trainer.epochs_done < epochs:
+                start = time.perf_counter()
+                learning_rate, momentum = trainer.run_epoch()
+                metrics = self._epoch_metrics(trainer, subset)
+                self._record(
+                    trainer.epochs_done,
+                    learning_rate,
+                    momentum,
+                    metrics,
+                    time.perf_counter() - start,
+                )
+                self._publish(trainer)
+                if checkpoint is not None:
+                    save_checkpoint(
+                        checkpoint,
+                        {
+                            "settings": checkpoint_settings(self.get_params()),
+                            "data": fingerprint,
+                            "weights": trainer.weights.detach().cpu().clone(),
+                            "visible_bias": trainer.visible_bias.detach().cpu().clone(),
+                            "hidden_bias": trainer.hidden_bias.detach().cpu().clone(),
+                            "trainer": trainer.state_dict(),
+                            "history": {k: list(v) for k, v in self.history_.items()},
+                        },
+                    )
+                bar.update(1)
+                if metrics["reconstruction_error"] == metrics["reconstruction_error"]:
+                    bar.set_postfix(recon=f"{metrics['reconstruction_error']:.4g}")
+
+    def _epoch_metrics(self, trainer: Trainer, subset: torch.Tensor | None) -> dict[str, float]:
+        nan = float("nan")
+        if subset is None:
+            return {"reconstruction_error": nan, "pseudo_likelihood": nan, "log_likelihood": nan}
+        w, a, b = trainer.weights, trainer.visible_bias, trainer.hidden_bias
+        units = trainer.config.units
+        flip_generator = torch.Generator(device=subset.device)
+        flip_generator.manual_seed(trainer.epochs_done)
+        metrics = {
+            "reconstruction_error": reconstruction_error(subset, w, a, b, units),
+            "pseudo_likelihood": float(
+                pseudo_log_likelihood(subset, w, a, b, units, flip_generator).mean()
+            ),
+            "log_likelihood": nan,
+        }
+        if min(w.shape) <= MAX_HISTORY_EXACT_UNITS:
+            w64, a64, b64 = (t.to(torch.float64) for t in (w, a, b))
+            log_z = exact_log_partition(w64, a64, b64, units)
+            free = F.free_energy(subset.to(torch.float64), w64, a64, b64, units)
+            metrics["log_likelihood"] = float(-free.mean()) - log_z
+        return metrics
+
+    def _record(
+        self, epoch: int, learning_rate: float, momentum: float, metrics: dict, seconds: float
+    ) -> None:
+        history = self.history_
+        history["epoch"].append(epoch)
+        history["learning_rate"].append(learning_rate)
+        history["momentum"].append(momentum)
+        for key, value in metrics.items():
+            history[key].append(value)
+        history["seconds"].append(seconds)
+
+    def _publish(self, trainer: Trainer) -> None:
+        """Copy the trainer's parameters and state to the public numpy attributes."""
+        self.weights_ = trainer.weights.detach().cpu().numpy().copy()
+        self.visible_bias_ = trainer.visible_bias.detach().cpu().numpy().copy()
+        self.hidden_bias_ = trainer.hidden_bias.detach().cpu().numpy().copy()
+        state = trainer.state_dict()
+        state["batch_size"] = trainer.batch_size
+        state["persistent"] = trainer.config.persistent
+        self._training_state = state
+
+    # ------------------------------------------------------------------ representations
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Hidden conditional means E[h | v]: sigmoid(b + vW) (binary) or tanh(b + vW) (spin).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, n_hidden)
+            float32 for float32 input, float64 otherwise.
+        """
+        check_is_fitted(self, "weights_")
+        data = self._validate_X(X, reset=False)
+        dtype = torch.float32 if data.dtype == np.float32 else torch.float64
+        w, _a, b = self._parameters(dtype)
+        v = torch.as_tensor(data, device=w.device)
+        return F.unit_mean(torch.addmm(b, v, w), self.units).cpu().numpy()
+
+    def inverse_transform(self, H: Any) -> np.ndarray:
+        """Visible conditional means E[v | h] for hidden states or means H, shape (n, n_visible)."""
+        check_is_fitted(self, "weights_")
+        h, is_tensor, shape = self._input(H, self.weights_.shape[1], torch.float64, "H")
+        w, a, _ = self._parameters()
+        return self._output(F.unit_mean(torch.addmm(a, h, w.T), self.units), is_tensor, shape)
+
+    def reconstruct(self, X: Any) -> np.ndarray:
+        """Mean-field reconstruction E[v | E[h | v]], array of shape (n_samples, n_visible)."""
+        return self.inverse_transform(self.transform(X))
+
+    # ------------------------------------------------------------------ probabilities
+
+    def energy(self, v: Any, h: Any) -> Any:
+        """E(v, h) = -a·v - b·h - v·W·h (float64), shape (...,) for v (..., n_visible), h (..., n_hidden)."""
+        check_is_fitted(self, "weights_")
+        n_visible, n_hidden = self.weights_.shape
+        vt, is_tensor, shape = self._input(v, n_visible, torch.float64, "v")
+        ht, _, hshape = self._input(h, n_hidden, torch.float64, "h")
+        if hshape != shape:
+            raise InputError(f"v and h must have the same batch shape, got {shape} and {hshape}")
+        w, a, b = self._parameters()
+        return self._output(F.energy(vt, ht, w, a, b), is_tensor, shape)
+
+    def free_energy(self, v: Any) -> Any:
+        """F(v) = -a·v - Σ_j f(b_j + (vW)_j) with p(v) = exp(-F(v))/Z: the paper's H^RBM(v).
+
+        f is softplus (binary) or ln(2 cosh) (spin), both evaluated stably; float64.
+
+        Parameters
+        ----------
+        v : array_like or torch.Tensor of shape (..., n_visible)
+
+        Returns
+        -------
+        array of shape (...,)
+        """
+        check_is_fitted(self, "weights_")
+        vt, is_tensor, shape = self._input(v, self.weights_.shape[0], torch.float64, "v")
+        w, a, b = self._parameters()
+        return self._output(F.free_energy(vt, w, a, b, self.units), is_tensor, shape)
+
+    def hidden_free_energy(self, h: Any) -> Any:
+        """G(h) = -b·h - Σ_i f(a_i + (Wh)_i) with p(h) = exp(-G(h))/Z: the paper's H^RBM(h).
+
+        Parameters
+        ----------
+        h : array_like or torch.Tensor of shape (..., n_hidden)
+
+        Returns
+        -------
+        array of shape (...,), float64
+        """
+        check_is_fitted(self, "weights_")
+        ht, is_tensor, shape = self._input(h, self.weights_.shape[1], torch.float64, "h")
+        w, a, b = self._parameters()
+        return self._output(F.hidden_free_energy(ht, w, a, b, self.units), is_tensor, shape)
+
+    def hidden_conditional(self, v: Any) -> Any:
+        """P(h_j = 1 | v) (binary) or P(h_j = +1 | v) (spin), shape (..., n_hidden), float64."""
+        check_is_fitted(self, "weights_")
+        vt, is_tensor, shape = self._input(v, self.weights_.shape[0], torch.float64, "v")
+        w, _, b = self._parameters()
+        scale = 1.0 if self.units == "binary" else 2.0
+        return self._output(torch.sigmoid(scale * torch.addmm(b, vt, w)), is_tensor, shape)
+
+    def visible_conditional(self, h: Any) -> Any:
+        """P(v_i = 1 | h) (binary) or P(v_i = +1 | h) (spin), shape (..., n_visible), float64."""
+        check_is_fitted(self, "weights_")
+        ht, is_tensor, shape = self._input(h, self.weights_.shape[1], torch.float64, "h")
+        w, a, _ = self._parameters()
+        scale = 1.0 if self.units == "binary" else 2.0
+        return self._output(torch.sigmoid(scale * torch.addmm(a, ht, w.T)), is_tensor, shape)
+
+    def log_partition(
+        self,
+        method: str = "auto",
+        *,
+        n_chains: int = 100,
+        n_betas: int = 10000,
+        base_visible_bias: Any = None,
+        seed: SeedLike = None,
+        return_std: bool = False,
+    ) -> float | tuple[float, float]:
+        """ln Z, exactly (smaller layer <= 25 units) or by annealed importance sampling.
+
+        Parameters
+        ----------
+        method : {"auto", "exact", "ais"}, default "auto"
+            "auto" is exact when possible, else AIS.
+        n_chains, n_betas : int
+            AIS runs and intermediate distributions (see :func:`~deeprg.rbm.partition.ais_log_partition`).
+        base_visible_bias : array_like of shape (n_visible,), optional
+            AIS base-model visible bias (default zeros).
+        seed : int, numpy Generator or None
+            AIS randomness (default: the estimator's ``seed``).
+        return_std : bool, default False
+            Also return the standard error (0.0 for exact).
+
+        Returns
+        -------
+        float, or (float, float) with ``return_std``
+        """
+        check_is_fitted(self, "weights_")
+        if method not in ("auto", "exact", "ais"):
+            raise InputError(f"method must be 'auto', 'exact' or 'ais', got {method!r}")
+        w, a, b = self._parameters()
+        if method == "exact" or (method == "auto" and min(w.shape) <= MAX_EXACT_UNITS):
+            value, std = exact_log_partition(w, a, b, self.units), 0.0
+        else:
+            base = None
+            if base_visible_bias is not None:
+                base = torch.as_tensor(np.asarray(base_visible_bias, dtype=np.float64))
+                if base.shape != (w.shape[0],):
+                    raise InputError(
+                        f"base_visible_bias must have shape ({w.shape[0]},), got {tuple(base.shape)}"
+                    )
+            result = ais_log_partition(
+                w,
+                a,
+                b,
+                self.units,
+                n_chains=n_chains,
+                n_betas=n_betas,
+                base_visible_bias=base,
+                seed=self.seed if seed is None else seed,
+            )
+            value, std = result.log_z, result.std_err
+        return (value, std) if return_std else value
+
+    def _cached_log_partition(self) -> float:
+        key = hashlib.blake2b(digest_size=16)
+        for p in (self.weights_, self.visible_bias_, self.hidden_bias_):
+            key.update(np.ascontiguousarray(p).tobytes())
+        key.update(self.units.encode())
+        digest = key.hexdigest()
+        cached = getattr(self, "_log_z_cache", None)
+        if cached is None or cached[0] != digest:
+            self._log_z_cache = (digest, self.log_partition("auto"))
+        return self._log_z_cache[1]
+
+    def score_samples(self, X: Any) -> np.ndarray:
+        """Log-likelihood ln p(x) = -F(x) - ln Z of each row, float64 array of shape (n_samples,).
+
+        ln Z is exact when the smaller layer has <= 25 units, else estimated by AIS (with the
+        estimator's seed) and cached for the current parameters.
+        """
+        check_is_fitted(self, "weights_")
+        data = self._validate_X(X, reset=False)
+        w, a, b = self._parameters()
+        v = torch.as_tensor(data, device=w.device).to(torch.float64)
+        free = F.free_energy(v, w, a, b, self.units)
+        return (-free - self._cached_log_partition()).cpu().numpy()
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Mean log-likelihood of the rows of X (see :meth:`score_samples`)."""
+        return float(np.mean(self.score_samples(X)))
+
+    def pseudo_likelihood(self, X: Any, seed: SeedLike = None) -> np.ndarray:
+        """Stochastic pseudo-log-likelihood n_visible · ln p(v_i | v_-i), one random i per row.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,), float64
+        """
+        check_is_fitted(self, "weights_")
+        data = self._validate_X(X, reset=False)
+        w, a, b = self._parameters()
+        v = torch.as_tensor(data, device=w.device).to(torch.float64)
+        generator = torch_generator(seed, w.device)
+        return pseudo_log_likelihood(v, w, a, b, self.units, generator).cpu().numpy()
+
+    # ------------------------------------------------------------------ sampling
+
+    def _sampling_dtype(self) -> torch.dtype:
+        return resolve_dtype(self.dtype)
+
+    def sample_hidden(self, v: Any, generator: torch.Generator | SeedLike = None) -> Any:
+        """Hidden states h ~ p(h | v), shape (..., n_hidden), in the model's units and dtype."""
+        check_is_fitted(self, "weights_")
+        dtype = self._sampling_dtype()
+        vt, is_tensor, shape = self._input(v, self.weights_.shape[0], dtype, "v")
+        w, _a, b = self._parameters(dtype)
+        gen = torch_generator(generator, w.device)
+        mean = F.unit_mean(torch.addmm(b, vt, w), self.units)
+        return self._output(F.sample_from_mean(mean, self.units, gen), is_tensor, shape)
+
+    def sample_visible(self, h: Any, generator: torch.Generator | SeedLike = None) -> Any:
+        """Visible states v ~ p(v | h), shape (..., n_visible), in the model's units and dtype."""
+        check_is_fitted(self, "weights_")
+        dtype = self._sampling_dtype()
+        ht, is_tensor, shape = self._input(h, self.weights_.shape[1], dtype, "h")
+        w, a, _b = self._parameters(dtype)
+        gen = torch_generator(generator, w.device)
+        mean = F.unit_mean(torch.addmm(a, ht, w.T), self.units)
+        return self._output(F.sample_from_mean(mean, self.units, gen), is_tensor, shape)
+
+    def gibbs(
+        self,
+        v: Any,
+        n_steps: int = 1,
+        generator: torch.Generator | SeedLike = None,
+        return_hidden: bool = False,
+    ) -> Any:
+        """Run ``n_steps`` block-Gibbs sweeps v → h ~ p(h|v) → v ~ p(v|h) from states v.
+
+        Parameters
+        ----------
+        v : array_like or torch.Tensor of shape (..., n_visible)
+            Starting visible states (one chain per row).
+        n_steps : int, default 1
+        generator : torch.Generator, int, numpy Generator or None
+            An explicit torch Generator (on the model's device) is advanced in place, so
+            successive calls continue one random stream; a seed creates a fresh generator.
+        return_hidden : bool, default False
+            Also return the hidden states of the last sweep.
+
+        Returns
+        -------
+        v : array of shape (..., n_visible)  (and h of shape (..., n_hidden))
+        """
+        check_is_fitted(self, "weights_")
+        if isinstance(n_steps, bool) or not isinstance(n_steps, Integral) or n_steps < 0:
+            raise InputError(f"n_steps must be an integer >= 0, got {n_steps!r}")
+        dtype = self._sampling_dtype()
+        vt, is_tensor, shape = self._input(v, self.weights_.shape[0], dtype, "v")
+        w, a, b = self._parameters(dtype)
+        gen = torch_generator(generator, w.device)
+        h = None
+        for _ in range(int(n_steps)):
+            h = F.sample_from_mean(F.unit_mean(torch.addmm(b, vt, w), self.units), self.units, gen)
+            vt = F.sample_from_mean(
+                F.unit_mean(torch.addmm(a, h, w.T), self.units), self.units, gen
+            )
+        v_out = self._output(vt, is_tensor, shape)
+        if not return_hidden:
+            return v_out
+        if h is None:
+            h = F.sample_from_mean(F.unit_mean(torch.addmm(b, vt, w), self.units), self.units, gen)
+        return v_out, self._output(h, is_tensor, shape)
+
+    # ------------------------------------------------------------------ sklearn plumbing
+
+    @property
+    def _n_features_out(self) -> int:
+        """Number of transformed features (hidden units), for ``get_feature_names_out``."""
+        return int(self.weights_.shape[1])
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.sparse = False
+        tags.input_tags.positive_only = self.units == "binary"
+        return tags
+
+
+def _history_subset(data: torch.Tensor, n_rows: int) -> torch.Tensor | None:
+    """Up to ``n_rows`` evenly spaced rows of the data (None when n_rows is 0)."""
+    if n_rows <= 0:
+        return None
+    n = data.shape[0]
+    step = max(1, n // n_rows)
+    return data[::step][:n_rows].contiguous()
+
+
+__all__ += ["TrainingDivergedError"]
