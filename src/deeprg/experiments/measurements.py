@@ -217,16 +217,16 @@ def verdicts(per_layer: Sequence[dict], metrics: dict) -> list[dict]:
     """Plain-language statements of where the network does / does not act like block-spin RG.
 
     Each entry: ``claim``, ``holds`` (True / False) and ``evidence`` (the numbers).
-    Thresholds: local = window fraction at least twice the shuffled control and above ½;
+    Thresholds: local = window fraction above ½ and its excess over the shuffled control at
+    least half of what is possible, (f - f_shuffled) / (1 - f_shuffled) >= ½;
     growth consistent with b = 2 = mean ratio within [1.5, 2.5]; correlation length
     preserved = within 25 % of ξ_0; block agreement = median |corr| at least 3× the control.
     """
     out = []
     for row in per_layer:
         layer = row["layer"]
-        local = (row["window_fraction"] > 0.5) and (
-            row["window_fraction"] >= 2 * row["window_fraction_shuffled"]
-        )
+        fraction, control = row["window_fraction"], row["window_fraction_shuffled"]
+        local = fraction > 0.5 and (fraction - control) >= 0.5 * (1.0 - control)
         out.append(
             {
                 "claim": f"layer {layer} receptive fields are local (block-like)",

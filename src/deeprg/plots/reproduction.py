@@ -149,7 +149,7 @@ def plot_block_spin_measures(per_layer: Sequence[dict], path: str | os.PathLike)
     per_layer : sequence of dict
         One per layer with keys ``window_fraction``, ``window_fraction_shuffled``,
         ``radius_of_gyration``, ``radius_of_gyration_shuffled``, ``correlation_length``,
-        ``correlation_length_expected`` (NaN where unavailable).
+        ``correlation_length_stderr``, ``correlation_length_expected`` (NaN where unavailable).
     """
     layers = np.arange(1, len(per_layer) + 1)
 
@@ -171,11 +171,19 @@ def plot_block_spin_measures(per_layer: Sequence[dict], path: str | os.PathLike)
         layers, rg0 * 2.0 ** (layers - 1), ":", color="gray", label="Kadanoff ×2 per layer"
     )
     axes[1].set_title("receptive-field radius of gyration")
-    axes[2].plot(layers, column("correlation_length"), "o-", label="measured (lattice units)")
+    axes[2].errorbar(
+        layers,
+        column("correlation_length"),
+        yerr=column("correlation_length_stderr"),
+        fmt="o-",
+        capsize=3,
+        label="measured (lattice spacings)",
+    )
     axes[2].plot(
         layers, column("correlation_length_expected"), ":", color="gray", label="RG expectation"
     )
     axes[2].set_title("correlation length of each layer")
+    axes[2].set_ylim(bottom=0)
     for ax in axes:
         ax.set_xlabel("layer")
         ax.set_xticks(layers)
