@@ -27,7 +27,10 @@ __all__ = ["autocorrelation", "integrated_autocorrelation_time", "mean_and_error
 
 def _as_chains(x: object) -> np.ndarray:
     """Validate ``x`` and return it as a float64 array of shape (n_chains, n)."""
-    arr = np.asarray(x, dtype=np.float64)
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"x must be an array of numbers, got {type(x).__name__}") from exc
     if arr.ndim == 1:
         arr = arr[None, :]
     if arr.ndim != 2:
@@ -112,7 +115,8 @@ def mean_and_error(x: object, c: float = 5.0) -> tuple[float, float]:
     mean : float
         Average over all samples.
     error : float
-        sqrt(2 τ_int Var(x) / n_total), with Var the variance about the common mean.
+        sqrt(2 τ_int Var(x) / n_total), with Var the variance about the common mean; τ_int
+        is floored at 1/2 (conservative for anticorrelated series).
     """
     arr = _as_chains(x)
     tau = max(integrated_autocorrelation_time(arr, c), 0.5)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._rng import TWO_POW_53, next_u53, probability_threshold
+from ._rng import next_u53, probability_threshold
 from .wolff import _bond_sum, _magnetization
 
 __all__ = ["local_run", "local_thresholds"]
@@ -39,6 +39,19 @@ def local_thresholds(coupling: float, field: float, z: int, heat_bath: bool) -> 
     spin = np.array([[-1.0], [1.0]])
     delta_e = 2.0 * spin * local_field[None, :]
     return probability_threshold(np.exp(-np.maximum(delta_e, 0.0)))
+
+
+@njit(inline="always", cache=True)
+def _neighbour_sum(chain, nbr, i, z):
+    """Σ_j s_j over the z neighbours of site i (unrolled for the chain and square lattice)."""
+    if z == 4:
+        return np.int64(chain[nbr[i, 0]]) + chain[nbr[i, 1]] + chain[nbr[i, 2]] + chain[nbr[i, 3]]
+    if z == 2:
+        return np.int64(chain[nbr[i, 0]]) + chain[nbr[i, 1]]
+    total = np.int64(0)
+    for k in range(z):
+        total += chain[nbr[i, k]]
+    return total
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -90,25 +103,18 @@ def local_run(
             for _ in range(sweeps_per_record):
                 for idx in range(n):
                     i = order[idx]
-                    neighbour_sum = 0
-                    for k in range(z):
-                        neighbour_sum += chain[nbr[i, k]]
+                    neighbour_sum = _neighbour_sum(chain, nbr, i, z)
                     column = (neighbour_sum + z) >> 1
-                    s = chain[i]
+                    s = np.int64(chain[i])
+                    state, u = next_u53(state)
                     if heat_bath:
-                        state, u = next_u53(state)
-                        new = 1 if u < thresholds[0, column] else -1
+                        new = 2 * np.int64(u < thresholds[0, column]) - 1
                     else:
-                        threshold = thresholds[(s + 1) >> 1, column]
-                        if threshold >= TWO_POW_53:
-                            new = -s
-                        else:
-                            state, u = next_u53(state)
-                            new = -s if u < threshold else s
-                    if new != s:
-                        chain[i] = new
-                        bond_sum += (new - s) * neighbour_sum
-                        magnetization += new - s
+                        new = -s if u < thresholds[(s + 1) >> 1, column] else s
+                    chain[i] = new
+                    change = new - s
+                    bond_sum += change * neighbour_sum
+                    magnetization += change
             out_bond_sum[c, r] = bond_sum
             out_magnetization[c, r] = magnetization
             if store:

@@ -14,6 +14,8 @@ so a run is reproducible on the same device type.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import torch
 
@@ -23,6 +25,9 @@ from ._lattice import neighbour_table
 from .local import local_thresholds
 
 __all__ = ["TorchCheckerboard", "colour_classes"]
+
+#: below this many spins in all replicas together, the CPU kernel runs on one thread
+SMALL_BATCH_SPINS = 1 << 18
 
 
 def colour_classes(model: IsingModel) -> np.ndarray:
@@ -107,10 +112,12 @@ class TorchCheckerboard:
         """One sweep: every colour class updated once."""
         spins = self.spins
         for mask in self.masks:
-            neighbour_sum = self._neighbour_sum(spins)
-            column = (neighbour_sum.to(torch.int64) + self.z) // 2
-            row = 0 if self.heat_bath else (spins.to(torch.int64) + 1) // 2
-            p = self.probabilities[row * (self.z + 1) + column]
+            neighbour_sum = self._neighbour_sum(spins).to(torch.int64)
+            if self.heat_bath:  # column (Σ_j s_j + z) / 2 of row 0
+                index = (neighbour_sum + self.z) >> 1
+            else:  # row (s + 1) / 2, column (Σ_j s_j + z) / 2; both numerators even
+                index = ((spins.to(torch.int64) + 1) * (self.z + 1) + neighbour_sum + self.z) >> 1
+            p = torch.take(self.probabilities, index)
             u = torch.rand(
                 spins.shape, generator=self.generator, device=self.device, dtype=torch.float64
             )
@@ -134,19 +141,38 @@ class TorchCheckerboard:
         bond_sum, magnetization : numpy.ndarray of shape (n_chains, n_records), int64
             Σ_<ij> s_i s_j and Σ_i s_i at each record.
         """
-        n_chains = self.spins.shape[0]
         bonds, mags, configs = [], [], []
-        for _ in range(n_records):
-            for _ in range(sweeps_per_record):
-                self.sweep()
-            bonds.append(self._bond_sum(self.spins))
-            mags.append(self.spins.sum(dim=self.dims, dtype=torch.int64))
-            if store:
-                configs.append(self.spins.reshape(n_chains, -1).to("cpu", non_blocking=True))
+        with self._cpu_threads():
+            for _ in range(n_records):
+                self._record(sweeps_per_record, store, bonds, mags, configs)
         bond_sum = torch.stack(bonds, dim=1).cpu().numpy()
         magnetization = torch.stack(mags, dim=1).cpu().numpy()
         spins = torch.stack(configs, dim=1).numpy() if store else None
         return spins, bond_sum, magnetization
+
+    def _record(self, sweeps_per_record, store, bonds, mags, configs) -> None:
+        """Run ``sweeps_per_record`` sweeps, then append the observables (and spins)."""
+        for _ in range(sweeps_per_record):
+            self.sweep()
+        bonds.append(self._bond_sum(self.spins))
+        mags.append(self.spins.sum(dim=self.dims, dtype=torch.int64))
+        if store:
+            configs.append(self.spins.reshape(self.spins.shape[0], -1).to("cpu"))
+
+    @contextlib.contextmanager
+    def _cpu_threads(self):
+        """One CPU thread for small batches: torch's thread pool costs more than it gains on
+        tensors of a few thousand spins (and much more on a busy machine). Restored after."""
+        previous = torch.get_num_threads()
+        small = self.spins.numel() < SMALL_BATCH_SPINS
+        if self.device.type == "cpu" and small and previous != 1:
+            torch.set_num_threads(1)
+            try:
+                yield
+            finally:
+                torch.set_num_threads(previous)
+        else:
+            yield
 
     def state(self) -> np.ndarray:
         """Current configurations, array of shape (n_chains, n_spins), int8."""

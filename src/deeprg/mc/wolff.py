@@ -25,11 +25,26 @@ __all__ = ["wolff_run"]
 
 
 @njit(inline="always", cache=True)
+def _try_join(spins, j, target, p_add_threshold, queue, tail, cluster_m, state):
+    """Add neighbour j to the cluster with probability p if spins[j] == target.
+
+    Branch-free (mispredicted branches cost more than the work): a random number is drawn
+    for every neighbour and j is written to the queue slot unconditionally, the tail
+    advancing only when j joins.
+    """
+    state, u = next_u53(state)
+    join = (spins[j] == target) & (u < p_add_threshold)
+    queue[tail] = j
+    spins[j] = -target if join else spins[j]
+    return state, tail + join, cluster_m + target * join
+
+
+@njit(inline="always", cache=True)
 def _wolff_update(spins, nbr, p_add_threshold, sign, field, queue, state):
     """Grow and flip one cluster; return (new RNG state, cluster size, accepted flag)."""
     n, z = nbr.shape
     state, u = next_u53(state)
-    seed_site = np.int32((u * n) >> 53)
+    seed_site = np.int32(((u >> 21) * n) >> 32)  # uniform in [0, n) for n < 2**31
     s_seed = spins[seed_site]
     cluster_m = np.int64(s_seed)
     spins[seed_site] = -s_seed
@@ -41,18 +56,26 @@ def _wolff_update(spins, nbr, p_add_threshold, sign, field, queue, state):
             i = queue[head]
             head += 1
             # spins[i] is already flipped; its bond to j was satisfied before the flip iff
-            # s_j == sign * s_i(old) == -sign * spins[i] now. Branch-free: a random number is
-            # drawn for every neighbour and j is written to the queue slot unconditionally,
-            # the tail advancing only when j joins (mispredicted branches cost more).
+            # s_j == sign * s_i(old) == -sign * spins[i] now.
             target = -sign * spins[i]
-            for k in range(z):
-                j = nbr[i, k]
-                state, u = next_u53(state)
-                join = (spins[j] == target) & (u < p_add_threshold)
-                queue[tail] = j
-                tail += join
-                spins[j] = -target if join else spins[j]
-                cluster_m += target * join
+            if z == 4:  # square lattice, unrolled
+                state, tail, cluster_m = _try_join(
+                    spins, nbr[i, 0], target, p_add_threshold, queue, tail, cluster_m, state
+                )
+                state, tail, cluster_m = _try_join(
+                    spins, nbr[i, 1], target, p_add_threshold, queue, tail, cluster_m, state
+                )
+                state, tail, cluster_m = _try_join(
+                    spins, nbr[i, 2], target, p_add_threshold, queue, tail, cluster_m, state
+                )
+                state, tail, cluster_m = _try_join(
+                    spins, nbr[i, 3], target, p_add_threshold, queue, tail, cluster_m, state
+                )
+            else:
+                for k in range(z):
+                    state, tail, cluster_m = _try_join(
+                        spins, nbr[i, k], target, p_add_threshold, queue, tail, cluster_m, state
+                    )
     accepted = True
     if field != 0.0:
         delta_e = 2.0 * field * cluster_m
