@@ -36,10 +36,9 @@ def _sampling_options(size_help: str):
             click.option(
                 "--algorithm",
                 "-a",
-                type=click.Choice(ALGORITHM_NAMES),
                 default="wolff",
                 show_default=True,
-                help="Monte Carlo update.",
+                help="Monte Carlo update: " + ", ".join(ALGORITHM_NAMES) + ".",
             ),
             click.option(
                 "--seed",

@@ -4,7 +4,7 @@ All replicas, a tensor of shape (n_chains, *lattice_shape), are updated together
 class at a time. A colour class is a set of sites no two of which are neighbours, so all of
 its spins can be updated simultaneously with the single-site rules of
 :mod:`deeprg.mc.local`. Even sizes use the two checkerboard sublattices; an odd periodic
-size has no two-colouring, and a greedy colouring with three classes is used instead.
+size has no two-colouring, and three colour classes are used instead.
 Neighbour sums are sums of ``torch.roll``-ed copies, consistent with the bond convention of
 :mod:`deeprg.models` (for L = 2 a neighbour is counted twice).
 
@@ -21,7 +21,6 @@ import torch
 
 from ..errors import InputError
 from ..models import IsingModel
-from ._lattice import neighbour_table
 from .local import local_thresholds
 
 __all__ = ["TorchCheckerboard", "colour_classes"]
@@ -33,19 +32,17 @@ SMALL_BATCH_SPINS = 1 << 18
 def colour_classes(model: IsingModel) -> np.ndarray:
     """Proper colouring of the lattice, array of shape lattice_shape, int64 colours 0, 1[, 2].
 
-    Sites of equal colour are never neighbours. Even sizes: (Σ coordinates) mod 2. Odd
-    sizes: greedy colouring in sequential order, which uses three colours on the periodic
-    chain and square lattice.
+    Sites of equal colour are never neighbours. Even sizes: (Σ_d x_d) mod 2, the
+    checkerboard. Odd sizes (no two-colouring exists): (Σ_d a(x_d)) mod 3 with
+    a = (0, 1, 0, 1, …, 0, 1, 2), a proper 3-colouring of the odd cycle with values in Z_3;
+    neighbours differ in one coordinate, where a differs by ±1 mod 3, so the sum differs too.
     """
+    coords = np.indices(model.lattice_shape)
     if model.size % 2 == 0:
-        coords = np.indices(model.lattice_shape)
         return coords.sum(axis=0) % 2
-    nbr = neighbour_table(model)
-    colour = np.full(model.n_spins, -1, dtype=np.int64)
-    for i in range(model.n_spins):
-        taken = set(colour[nbr[i]].tolist())
-        colour[i] = next(k for k in range(nbr.shape[1] + 1) if k not in taken)
-    return colour.reshape(model.lattice_shape)
+    cycle = np.arange(model.size) % 2
+    cycle[-1] = 2
+    return cycle[coords].sum(axis=0) % 3
 
 
 class TorchCheckerboard:
