@@ -279,7 +279,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _output(result: torch.Tensor, is_tensor: bool, batch_shape: tuple[int, ...]) -> Any:
-        result = result.reshape(*batch_shape, *result.shape[1:])
+        result = result.reshape((*batch_shape, *result.shape[1:]))
         return result if is_tensor else result.detach().cpu().numpy()
 
     # ------------------------------------------------------------------ construction

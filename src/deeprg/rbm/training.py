@@ -41,14 +41,24 @@ import torch
 
 from .functional import free_energy, sample_from_mean, unit_mean, unit_mean_
 
-__all__ = ["CENTERING_RATE", "Trainer", "TrainingConfig", "TrainingDivergedError"]
+__all__ = [
+    "CENTERING_RATE",
+    "DIVERGENCE_LIMIT",
+    "Trainer",
+    "TrainingConfig",
+    "TrainingDivergedError",
+]
+
+#: Training stops (TrainingDivergedError) when a parameter's magnitude exceeds this or is NaN:
+#: sigmoid and tanh saturate beyond |x| ~ 40, so such values only mean a runaway update.
+DIVERGENCE_LIMIT = 1e6
 
 #: Rate of the running average that updates the hidden offset λ when centring.
 CENTERING_RATE = 0.01
 
 
 class TrainingDivergedError(RuntimeError):
-    """Training produced non-finite parameters (learning rate or momentum too large)."""
+    """Training produced NaN or runaway parameters (learning rate or momentum too large)."""
 
 
 @dataclass(frozen=True)
@@ -276,14 +286,16 @@ class Trainer:
         for start in range(0, n, self.batch_size):
             self.step(order[start : start + self.batch_size], learning_rate, momentum)
         self.epochs_done += 1
-        finite = all(
-            bool(torch.isfinite(t).all())
-            for t in (self.weights, self.visible_bias, self.hidden_bias)
+        largest = float(
+            torch.stack(
+                [t.abs().max() for t in (self.weights, self.visible_bias, self.hidden_bias)]
+            ).max()
         )
-        if not finite:
+        if not largest <= DIVERGENCE_LIMIT:  # also catches NaN
             raise TrainingDivergedError(
-                f"training diverged in epoch {epoch + 1}: parameters became NaN/inf; lower "
-                f"learning_rate (now {learning_rate:g}) or momentum (now {momentum:g})"
+                f"training diverged in epoch {epoch + 1}: parameters reached {largest:g} (limit "
+                f"{DIVERGENCE_LIMIT:g}); lower learning_rate (now {learning_rate:g}) or "
+                f"momentum (now {momentum:g})"
             )
         return learning_rate, momentum
 
