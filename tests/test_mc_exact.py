@@ -172,3 +172,14 @@ def test_negative_control_histogram_at_wrong_coupling_fails(algorithm, backend):
         burn_in=200,
     )
     assert histogram_p_value(samples, HISTOGRAM_MODEL) < 1e-4
+
+
+@pytest.mark.slow
+def test_paper_settings_energy_matches_kaufman():
+    """The paper's data set: 20,000 samples of the 40x40 torus at J = 0.408 (Wolff)."""
+    samples = deeprg.sample(deeprg.IsingSquare(40, 0.408), 20_000, seed=20)
+    ref = exact.torus(40, 0.408)
+    assert ref.energy_per_spin_in_units_of_j == pytest.approx(-1.151821150768, abs=1e-9)
+    z = z_score(per_chain(samples, samples.energy / 1600), ref.energy_per_spin)
+    assert abs(z) < N_SIGMA
+    assert samples.tau_energy < 1.0  # automatic spacing gives nearly independent samples

@@ -184,3 +184,8 @@ def test_sampling_does_not_import_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_request_larger_than_memory_is_refused_up_front():
+    with pytest.raises(InputError, match="reduce n_samples"):
+        sample(deeprg.IsingSquare(1000, 0.3), 10**9)

@@ -175,6 +175,22 @@ def _check_device(device: object, backend: object, algorithm: str) -> tuple[str,
     return device, backend
 
 
+def _check_memory(n_configurations: int, n_spins: int) -> None:
+    """Refuse up front a request whose int8 configurations would not fit in memory."""
+    needed = n_configurations * n_spins
+    try:
+        import os
+
+        available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - non-POSIX systems
+        return
+    if needed > 0.8 * available:
+        raise InputError(
+            f"{n_configurations} configurations of {n_spins} spins need {needed / 2**30:.1f} GiB, "
+            f"more than this machine's memory ({available / 2**30:.1f} GiB); reduce n_samples"
+        )
+
+
 def _initial_spins(model: IsingModel, algorithm: str, n_chains: int, rng) -> np.ndarray:
     """Starting configurations, array of shape (n_chains, n_spins), int8.
 
@@ -344,6 +360,7 @@ def sample(
             n_chains = DEFAULT_TORCH_CHAINS["cpu" if device == "cpu" else "cuda"]
         n_chains = min(n_chains, n_samples)
     n_chains = check_int("n_chains", n_chains, minimum=1)
+    _check_memory(n_samples + n_chains, model.n_spins)
     rng = as_generator(seed)
     recorded_seed = (
         int(seed) if seed is not None and not isinstance(seed, np.random.Generator) else None
