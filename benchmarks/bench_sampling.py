@@ -12,7 +12,7 @@ series of the saved samples, measured the same way for every sampler. Ratios are
 against mcising measured in the same run. Run by hand (never in CI):
 
     python benchmarks/bench_sampling.py                 # the full table
-    python benchmarks/bench_sampling.py --samples 5000 --numpy-samples 500   # quicker
+    python benchmarks/bench_sampling.py --algorithms wolff --repeats 5   # the target only
 
 deeprg commands run once untimed first, so numba's on-disk compile cache is warm (as for
 any user's second run); the one-off compile time is printed separately.
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import subprocess
 import sys
@@ -84,70 +85,75 @@ NUMPY_SCRIPT = textwrap.dedent(
 )
 
 
-def timed(command: list[str]) -> tuple[float, str]:
-    """Run a command, return (wall seconds, stdout); fail loudly on error."""
+def timed(command: list[str]) -> tuple[float, str, float]:
+    """Run a command; return (wall seconds, stdout, CPU seconds of the child); fail loudly."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         sys.exit(f"benchmark command failed: {' '.join(command)}\n{done.stderr}")
-    return wall, done.stdout
+    return wall, done.stdout, cpu
 
 
-def deeprg_row(algorithm: str, args, workdir: Path) -> dict:
-    exe = shutil.which("deeprg") or sys.exit("the deeprg command is not installed")
-    out = workdir / f"deeprg_{algorithm}.h5"
-    command = [
-        exe,
-        "sample",
-        "ising2d",
-        "--size",
-        str(args.size),
-        "--coupling",
-        str(args.coupling),
-        "--samples",
-        str(args.samples),
-        "--algorithm",
-        algorithm,
-        "--seed",
-        str(args.seed),
-        "--out",
-        str(out),
-        "--overwrite",
-        "--json",
-        "--no-progress",
-    ]
-    warm = command.copy()
-    warm[warm.index("--samples") + 1] = "200"
-    compile_wall, _ = timed(warm)  # fills numba's cache on a first ever run
-    wall, stdout = timed(command)
-    report = json.loads(stdout)
-    from deeprg.io import load_samples
+class DeeprgJob:
+    """``deeprg sample ising2d ...`` for one algorithm, as a user would type it."""
 
-    energy = load_samples(out).energy
-    return {
-        "sampler": f"deeprg {algorithm}",
-        "wall": wall,
-        "n": energy.size,
-        "tau": integrated_autocorrelation_time(energy),
-        "note": f"thin {report['thin']}, {report['n_chains']} chains, "
-        f"first run {compile_wall:.1f} s",
-    }
+    def __init__(self, algorithm: str, args, workdir: Path) -> None:
+        exe = shutil.which("deeprg") or sys.exit("the deeprg command is not installed")
+        self.name = f"deeprg {algorithm}"
+        self.out = workdir / f"deeprg_{algorithm}.h5"
+        self.command = [
+            exe,
+            "sample",
+            "ising2d",
+            "--size",
+            str(args.size),
+            "--coupling",
+            str(args.coupling),
+            "--samples",
+            str(args.samples),
+            "--algorithm",
+            algorithm,
+            "--seed",
+            str(args.seed),
+            "--out",
+            str(self.out),
+            "--overwrite",
+            "--json",
+            "--no-progress",
+        ]
+        warm = self.command.copy()
+        warm[warm.index("--samples") + 1] = "200"
+        self.first_run, _, _ = timed(warm)  # fills numba's cache on a first ever run
+
+    def __call__(self) -> dict:
+        from deeprg.io import load_samples
+
+        wall, stdout, cpu = timed(self.command)
+        report = json.loads(stdout)
+        energy = load_samples(self.out).energy
+        note = f"thin {report['thin']}, {report['n_chains']} chains"
+        return {"wall": wall, "cpu": cpu, "energy": energy, "note": note}
 
 
-def script_row(name: str, script: str, argv: list[str], workdir: Path, note: str) -> dict:
-    path = workdir / f"{name}.py"
-    path.write_text(script)
-    out = workdir / name
-    wall, _ = timed([sys.executable, str(path), *argv, str(out)])
-    energy = np.load(f"{out}_energy.npy")
-    return {
-        "sampler": name,
-        "wall": wall,
-        "n": energy.size,
-        "tau": integrated_autocorrelation_time(energy),
-        "note": note,
-    }
+class ScriptJob:
+    """A peer's sampler as a Python script: import, sample, save configurations and energies."""
+
+    def __init__(self, name: str, script: str, argv: list[str], workdir: Path, note: str):
+        self.name = name
+        path = workdir / f"{name}.py"
+        path.write_text(script)
+        self.out = workdir / name
+        self.command = [sys.executable, str(path), *argv, str(self.out)]
+        self.note = note
+
+    def __call__(self) -> dict:
+        wall, _, cpu = timed(self.command)
+        energy = np.load(f"{self.out}_energy.npy")
+        return {"wall": wall, "cpu": cpu, "energy": energy, "note": self.note}
 
 
 def main() -> None:
@@ -156,6 +162,12 @@ def main() -> None:
     parser.add_argument("--coupling", type=float, default=0.408)
     parser.add_argument("--samples", type=int, default=20000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="interleaved repetitions; the fastest of each is reported",
+    )
     parser.add_argument("--algorithms", default=",".join(DEEPRG_ALGORITHMS))
     parser.add_argument(
         "--mcising-intervals",
@@ -165,37 +177,29 @@ def main() -> None:
     parser.add_argument(
         "--numpy-samples",
         type=int,
-        default=2000,
+        default=1000,
         help="samples for the (slow) numpy baseline; its rate is what counts",
     )
     parser.add_argument("--numpy-thin", type=int, default=32, help="sweeps between samples")
     args = parser.parse_args()
 
-    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        for interval in [int(k) for k in args.mcising_intervals.split(",") if k]:
-            rows.append(
-                script_row(
-                    f"mcising_wolff_{interval}",
-                    MCISING_SCRIPT,
-                    [
-                        str(args.size),
-                        str(args.coupling),
-                        str(args.samples),
-                        str(interval),
-                        str(args.seed),
-                    ],
-                    workdir,
-                    f"interval {interval} clusters",
-                )
+        jobs = [
+            ScriptJob(
+                f"mcising wolff {k}",
+                MCISING_SCRIPT,
+                [str(args.size), str(args.coupling), str(args.samples), str(k), str(args.seed)],
+                workdir,
+                f"interval {k} clusters",
             )
-        for algorithm in [a for a in args.algorithms.split(",") if a]:
-            rows.append(deeprg_row(algorithm, args, workdir))
+            for k in (int(k) for k in args.mcising_intervals.split(",") if k)
+        ]
+        jobs += [DeeprgJob(a, args, workdir) for a in args.algorithms.split(",") if a]
         if args.numpy_samples > 0:
-            rows.append(
-                script_row(
-                    "numpy_metropolis",
+            jobs.append(
+                ScriptJob(
+                    "numpy metropolis",
                     NUMPY_SCRIPT,
                     [
                         str(args.size),
@@ -209,24 +213,66 @@ def main() -> None:
                     f"thin {args.numpy_thin} sweeps, {args.numpy_samples} samples",
                 )
             )
+        walls = {job.name: [] for job in jobs}
+        cpus = {job.name: [] for job in jobs}
+        results = {}
+        for _ in range(args.repeats):  # interleaved, so slow phases of a shared machine hit all
+            for job in jobs:
+                result = job()
+                walls[job.name].append(result["wall"])
+                cpus[job.name].append(result["cpu"])
+                results[job.name] = result
 
-    for row in rows:
-        row["rate"] = row["n"] / (2.0 * row["tau"]) / row["wall"]
-    reference = max((r["rate"] for r in rows if r["sampler"].startswith("mcising")), default=None)
+    rows = []
+    for job in jobs:
+        energy = results[job.name]["energy"]
+        tau = integrated_autocorrelation_time(energy)
+        effective = energy.size / (2 * tau)
+        wall, cpu = min(walls[job.name]), min(cpus[job.name])
+        note = results[job.name]["note"]
+        if isinstance(job, DeeprgJob):
+            note += f", first run {job.first_run:.1f} s"
+        rows.append(
+            {
+                "sampler": job.name,
+                "wall": wall,
+                "median": float(np.median(walls[job.name])),
+                "cpu": cpu,
+                "n": energy.size,
+                "tau": tau,
+                "rate": effective / wall,
+                "cpu_rate": effective / cpu,
+                "note": note,
+            }
+        )
+    print_table(rows, args)
+
+
+def print_table(rows: list[dict], args) -> None:
+    peers = [r for r in rows if r["sampler"].startswith("mcising")]
+    reference = max((r["rate"] for r in peers), default=None)
+    cpu_reference = max((r["cpu_rate"] for r in peers), default=None)
     print(
-        f"{args.size}x{args.size} periodic Ising, J = {args.coupling}, {args.samples} samples"
-        " (whole commands, start-up and file writing included)"
+        f"{args.size}x{args.size} periodic Ising, J = {args.coupling}, {args.samples} samples; "
+        f"whole commands (start-up, file writing included), best of {args.repeats}"
     )
-    header = f"{'sampler':26s} {'wall s':>8s} {'n':>6s} {'tau_E':>6s} {'eff/s':>9s} {'vs mcising':>10s}  notes"
+    header = (
+        f"{'sampler':20s} {'wall s':>7s} {'median':>7s} {'cpu s':>6s} {'n':>6s} {'tau_E':>6s} "
+        f"{'eff/s':>7s} {'vs mcising':>10s} {'eff/cpu-s':>9s} {'vs':>5s}  notes"
+    )
     print(header)
     print("-" * len(header))
     for row in rows:
         ratio = f"{row['rate'] / reference:10.2f}" if reference else f"{'n/a':>10s}"
+        cpu_ratio = f"{row['cpu_rate'] / cpu_reference:5.2f}" if cpu_reference else f"{'n/a':>5s}"
         print(
-            f"{row['sampler']:26s} {row['wall']:8.2f} {row['n']:6d} {row['tau']:6.2f} "
-            f"{row['rate']:9.0f} {ratio}  {row['note']}"
+            f"{row['sampler']:20s} {row['wall']:7.2f} {row['median']:7.2f} {row['cpu']:6.2f} "
+            f"{row['n']:6d} {row['tau']:6.2f} {row['rate']:7.0f} {ratio} "
+            f"{row['cpu_rate']:9.0f} {cpu_ratio}  {row['note']}"
         )
-    print("ratio: effective samples per second over the best mcising row of this run")
+    print("eff/s = n / (2 tau_E) / wall time (the target); eff/cpu-s: the same per CPU second")
+    print("(user + system, all threads), less disturbed by other load on a shared machine.")
+    print("Ratios over the best mcising row of this run; wall, cpu: fastest of the repeats.")
 
 
 if __name__ == "__main__":
