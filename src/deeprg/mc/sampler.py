@@ -245,30 +245,61 @@ def _series_tau(model: IsingModel, bond: np.ndarray, mag: np.ndarray) -> tuple[f
     )
 
 
+def _advance(engine, n_updates: int, bar) -> None:
+    """Run ``n_updates`` updates unrecorded, in kernel calls of about CHUNK_SECONDS."""
+    chunk = 1
+    while n_updates > 0:
+        size = min(chunk, n_updates)
+        tick = time.perf_counter()
+        engine.run(1, size, False)
+        bar.update(size)
+        n_updates -= size
+        seconds_per_update = max(time.perf_counter() - tick, 1e-7) / size
+        chunk = max(1, min(4 * size, int(CHUNK_SECONDS / seconds_per_update)))
+
+
+def _observe(engine, n_records: int, per_record: int, bar) -> tuple[np.ndarray, np.ndarray]:
+    """Record Σ s_i s_j and Σ s_i every ``per_record`` updates, in chunks of ~CHUNK_SECONDS.
+
+    Returns two arrays of shape (n_chains, n_records), int64.
+    """
+    bonds, mags = [], []
+    chunk = 1
+    while n_records > 0:
+        size = min(chunk, n_records)
+        tick = time.perf_counter()
+        _, bond, mag = engine.run(size, per_record, False)
+        bonds.append(bond)
+        mags.append(mag)
+        bar.update(size * per_record)
+        n_records -= size
+        seconds_per_record = max(time.perf_counter() - tick, 1e-7) / size
+        chunk = max(1, min(4 * size, int(CHUNK_SECONDS / seconds_per_record)))
+    return np.concatenate(bonds, axis=1), np.concatenate(mags, axis=1)
+
+
 def _pilot(engine, model: IsingModel, algorithm: str, bar) -> tuple[int, float]:
     """Equilibrate and measure τ (in updates). Returns (updates run, τ_updates)."""
     n = model.n_spins
     updates = 0
     if algorithm == "wolff":
-        engine.run(1, 100, False)
+        _advance(engine, 100, bar)
         updates += 100
         clusters_per_sweep = n / max(engine.mean_cluster_size(), 1.0)
         equilibration = math.ceil(20 * clusters_per_sweep)
         stride = max(1, round(clusters_per_sweep / 8))
     else:
         equilibration, stride = 100, 1
-    engine.run(1, equilibration, False)
+    _advance(engine, equilibration, bar)
     updates += equilibration
-    bar.update(updates)
     bonds, mags = [], []
     records = 0
     target = PILOT_MIN_RECORDS
     while True:
-        _, bond, mag = engine.run(target - records, stride, False)
+        bond, mag = _observe(engine, target - records, stride, bar)
         bonds.append(bond)
         mags.append(mag)
         updates += (target - records) * stride
-        bar.update((target - records) * stride)
         records = target
         half = (
             np.concatenate(bonds, axis=1)[:, records // 2 :],
@@ -290,9 +321,8 @@ def _pilot(engine, model: IsingModel, algorithm: str, bar) -> tuple[int, float]:
     tau_updates = max(tau_records, 0.5) * stride
     extra = math.ceil(BURN_IN_IN_TAU * tau_updates) - updates
     if extra > 0:
-        engine.run(1, extra, False)
+        _advance(engine, extra, bar)
         updates += extra
-        bar.update(extra)
     return updates, tau_updates
 
 
@@ -396,8 +426,7 @@ def sample(
     pilot_tau = float("nan")
     with tqdm(desc="burn-in", unit=" updates", **bar_options) as bar:
         if burn_in is not None:
-            engine.run(1, burn_in, False) if burn_in else None
-            bar.update(burn_in)
+            _advance(engine, burn_in, bar)
             burned = burn_in
         else:
             burned = 0
