@@ -152,6 +152,23 @@ def test_bad_input_raises_input_error_naming_the_fix(kwargs, message):
     assert "\n" not in str(info.value)
 
 
+def test_metropolis_refuses_the_non_ergodic_free_spin_case():
+    with pytest.raises(InputError, match="not ergodic"):
+        sample(deeprg.IsingSquare(4, 0.0), 10, algorithm="metropolis")
+    with pytest.raises(InputError, match="not ergodic"):
+        sample(deeprg.IsingChain(4, 0.0), 10, algorithm="metropolis", backend="torch")
+
+
+def test_free_spins_are_sampled_exactly_by_the_other_algorithms():
+    """J = h = 0: independent fair coins, <M²> = N exactly."""
+    model = deeprg.IsingSquare(4, 0.0)
+    for algorithm in ("wolff", "swendsen-wang", "heat-bath"):
+        samples = sample(model, 8000, algorithm=algorithm, seed=3)
+        m2 = samples.magnetization**2
+        error = m2.std() / np.sqrt(m2.size) * np.sqrt(2 * max(samples.tau_abs_magnetization, 0.5))
+        assert abs(m2.mean() - 16.0) < 4 * error
+
+
 def test_model_must_be_an_ising_model():
     with pytest.raises(InputError, match="IsingChain or "):
         sample("ising2d", 10)

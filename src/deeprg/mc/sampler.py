@@ -399,6 +399,11 @@ def sample(
     if not isinstance(progress, bool):
         raise InputError(f"progress must be True or False, got {progress!r}")
     device, backend = _check_device(device, backend, algorithm)
+    if algorithm == "metropolis" and model.coupling == 0.0 and model.field == 0.0:
+        raise InputError(
+            "metropolis is not ergodic at J = h = 0 (every flip is accepted, so each sweep "
+            "flips every spin); use heat-bath, wolff or swendsen-wang"
+        )
     if n_chains is None:
         if backend == "numba":
             n_chains = DEFAULT_CPU_CHAINS
