@@ -137,7 +137,10 @@ def training_config(estimator: Any) -> TrainingConfig:
     integer("n_hidden", 1)
     integer("epochs", 1)
     integer("history_samples", 0)
-    flag("verbose")
+    if not isinstance(estimator.verbose, (bool, np.bool_, Integral)) or estimator.verbose < 0:
+        raise InputError(
+            f"verbose must be True/False (or an integer >= 0), got {estimator.verbose!r}"
+        )
     if estimator.reconstruction not in ("mean", "sample"):
         raise InputError(
             f"reconstruction must be 'mean' or 'sample', got {estimator.reconstruction!r}"

@@ -6,7 +6,7 @@ hidden configuration h (n_hidden units) is
     E(v, h) = -a·v - b·h - v·W·h,      p(v, h) = exp(-E(v, h)) / Z,
 
 with weights W of shape (n_visible, n_hidden), visible bias a and hidden bias b. Mehta & Schwab
-write E with plus signs (their Eq. 8, E = Σ b_j h_j + Σ v_i w_ij h_j + Σ c_i v_i): their
+write E with plus signs (E = Σ b_j h_j + Σ v_i w_ij h_j + Σ c_i v_i): their
 parameters are the negatives of ours.
 
 Units are ``"binary"`` (each unit in {0, 1}) or ``"spin"`` (each unit in {-1, +1}); both layers
@@ -20,7 +20,8 @@ so the free energies (marginals up to ln Z) are
     F(v) = -a·v - Σ_j f(b_j + (v W)_j),     p(v) = exp(-F(v)) / Z,
     G(h) = -b·h - Σ_i f(a_i + (W h)_i),     p(h) = exp(-G(h)) / Z.
 
-F(v) is the paper's H^RBM_λ(v) and G(h) its H^RBM_λ(h) (DESIGN §1), each up to the same ln Z.
+F(v) is the paper's H^RBM_λ(v) and G(h) its H^RBM_λ(h) (Eqs. 11-12 of Mehta & Schwab,
+DESIGN §1), both defined up to the same ln Z.
 The conditional mean of a unit with input x is f'(x): sigmoid(x) (binary) or tanh(x) (spin).
 All functions here take and return torch tensors and never touch global random state.
 """

@@ -5,9 +5,9 @@ Energy, in deeprg's sign convention (DESIGN §1),
     E(v, h) = -a·v - b·h - v·W·h,      p(v, h) = exp(-E(v, h)) / Z,
 
 with ``weights_`` = W (n_visible, n_hidden), ``visible_bias_`` = a, ``hidden_bias_`` = b.
-Mehta & Schwab (arXiv:1410.3831, Eq. 8) write E = Σ b_j h_j + Σ v_i w_ij h_j + Σ c_i v_i:
+Mehta & Schwab (arXiv:1410.3831) write E = Σ b_j h_j + Σ v_i w_ij h_j + Σ c_i v_i:
 their (w, c, b) are the negatives of our (W, a, b). ``free_energy(v)`` is the paper's
-H^RBM_λ(v) and ``hidden_free_energy(h)`` its H^RBM_λ(h) (Eqs. 9-10), both defined by
+H^RBM_λ(v) and ``hidden_free_energy(h)`` its H^RBM_λ(h) (Eqs. 11-12), both defined by
 p(v) = e^{-H(v)}/Z and p(h) = e^{-H(h)}/Z.
 
 The class follows scikit-learn's estimator conventions (hyper-parameters in ``__init__``,
