@@ -77,6 +77,17 @@ def test_interrupted_write_leaves_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_written_files_get_the_usual_permissions(tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        path = save_samples(make_samples(IsingSquare(4, 0.3)), tmp_path / "s.h5")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
 def test_missing_directory_is_a_clear_error(tmp_path):
     with pytest.raises(InputError, match="does not exist"):
         save_samples(make_samples(IsingSquare(4, 0.3)), tmp_path / "nope" / "s.h5")

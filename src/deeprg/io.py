@@ -76,6 +76,9 @@ def atomic_write(path: str | os.PathLike, overwrite: bool = False) -> Iterator[P
         ) from exc
     os.close(fd)
     tmp = Path(tmp_name)
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
     try:
         yield tmp
         os.replace(tmp, final)
