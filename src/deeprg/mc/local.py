@@ -77,9 +77,9 @@ def local_run(
         Current configurations, updated in place.
     states : array of shape (n_chains,), uint64
         SplitMix64 states, updated in place.
-    nbr : array of shape (n_spins, z), int32
+    nbr : array of shape (n_spins, z), uint32
         Neighbour table.
-    order : array of shape (n_spins,), int32
+    order : array of shape (n_spins,), uint32
         Sites in the order a sweep visits them.
     heat_bath : bool
         Heat-bath instead of Metropolis.

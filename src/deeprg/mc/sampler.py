@@ -59,7 +59,7 @@ class _NumbaEngine:
         self.algorithm = algorithm
         self.spins = np.ascontiguousarray(spins, dtype=np.int8)
         self.states = seed_states(seeds)
-        self.nbr = neighbour_table(model)
+        self.nbr = neighbour_table(model).astype(np.uint32)  # unsigned: no wrap-around tests
         self.sign = 1 if model.coupling >= 0 else -1
         self.p_add = int(probability_threshold(1.0 - math.exp(-2.0 * abs(model.coupling))))
         self.flipped = np.zeros(self.spins.shape[0], dtype=np.int64)
@@ -67,7 +67,7 @@ class _NumbaEngine:
         if algorithm in LOCAL_ALGORITHMS:
             from .local import local_thresholds
 
-            self.order = checkerboard_order(model)
+            self.order = checkerboard_order(model).astype(np.uint32)
             self.thresholds = local_thresholds(
                 model.coupling, model.field, self.nbr.shape[1], algorithm == "heat-bath"
             )

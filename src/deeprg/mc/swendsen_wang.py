@@ -92,7 +92,7 @@ def swendsen_wang_run(
     n_chains, n = spins.shape
     for c in prange(n_chains):
         chain = spins[c]
-        parent = np.empty(n, dtype=np.int32)
+        parent = np.empty(n, dtype=np.uint32)
         cluster_m = np.empty(n, dtype=np.int64)
         flip = np.empty(n, dtype=np.bool_)
         state = states[c]
