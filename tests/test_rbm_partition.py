@@ -115,3 +115,24 @@ def test_ais_is_reproducible_with_a_seed():
     first = ais_log_partition(w, a, b, "binary", n_chains=20, n_betas=200, seed=5)
     second = ais_log_partition(w, a, b, "binary", n_chains=20, n_betas=200, seed=5)
     assert first.log_z == second.log_z
+
+
+def test_score_samples_uses_ais_beyond_25_units_and_caches_it():
+    """Both layers > 25 units: score_samples estimates ln Z by AIS (estimator's seed), once."""
+    w, a, b = random_params(26, 26, 0.05, seed=3)
+    rbm = RBM.from_parameters(w, a, b, seed=0)
+    x = (np.random.default_rng(0).random((3, 26)) < 0.5).astype(float)
+    scores = rbm.score_samples(x)
+    log_z = rbm.log_partition("ais", seed=0)
+    np.testing.assert_allclose(scores, -rbm.free_energy(x) - log_z, rtol=1e-12)
+    assert rbm._log_z_cache[1] == log_z
+    # Weak couplings: cumulant expansion of X = v·W·h about the weightless model,
+    # ln Z = ln Z_0 + <X>_0 + Var_0(X)/2 + O(W³) (third order ~ 0.01 here).
+    p, q = 1 / (1 + np.exp(-a)), 1 / (1 + np.exp(-b))
+    second_v = np.outer(p, p) + np.diag(p - p**2)  # <v_i v_k>_0
+    second_h = np.outer(q, q) + np.diag(q - q**2)
+    mean = p @ w @ q
+    variance = np.trace(w.T @ second_v @ w @ second_h) - mean**2
+    log_z0 = np.sum(np.logaddexp(0, a)) + np.sum(np.logaddexp(0, b))
+    assert log_z == pytest.approx(log_z0 + mean + variance / 2, abs=0.05)
+    assert abs(log_z - (log_z0 + mean)) > 0.1  # the first order alone is not enough

@@ -29,8 +29,10 @@ def _parse_layers(text: str) -> tuple[int, ...]:
     "--layers", default="400,100,25", show_default=True, help="Hidden sizes, bottom first."
 )
 @click.option("--epochs", type=int, default=10, show_default=True, help="Epochs per layer.")
-@click.option("--lr", "learning_rate", type=float, default=0.1, show_default=True)
-@click.option("--batch-size", type=int, default=100, show_default=True)
+@click.option(
+    "--lr", "learning_rate", type=float, default=0.1, show_default=True, help="Learning rate."
+)
+@click.option("--batch-size", type=int, default=100, show_default=True, help="Mini-batch size.")
 @click.option("--cd-k", type=int, default=1, show_default=True, help="Gibbs sweeps per update.")
 @click.option("--persistent", is_flag=True, help="Persistent CD (PCD) instead of CD-k.")
 @click.option("--l1", type=float, default=0.0, show_default=True, help="L1 weight penalty.")
@@ -73,9 +75,11 @@ def command(data: str, out: str, **options) -> None:
     """Train a deep belief network (stacked RBMs) on the Ising samples in DATA (HDF5).
 
     Each layer is an RBM trained by contrastive divergence on the hidden means of the layer
-    below; the model file (DESIGN §3) is written atomically to --out. Example, the paper's
-    network on 40x40 samples: deeprg train samples.h5 --layers 400,100,25 --l1 2e-4
-    --epochs 200 --out model.h5
+    below; the model file (DESIGN §3) is written atomically to --out. The paper's network
+    on 40x40 samples:
+
+    \b
+        deeprg train samples.h5 --layers 400,100,25 --l1 2e-4 --epochs 200 --out model.h5
     """
     import secrets
     from pathlib import Path

@@ -4,12 +4,18 @@
   exact unit conversion, scikit-learn estimator conventions.
 - :class:`DBN`: a greedy layer-wise stack of RBMs with up/down passes and receptive fields.
 
+Modules: :mod:`~deeprg.rbm.functional` (energies, free energies, sampling on tensors),
+:mod:`~deeprg.rbm.training` (the CD-k/PCD update loop), :mod:`~deeprg.rbm.partition`
+(exact ln Z and AIS), :mod:`~deeprg.rbm.units` (binary <-> spin conversion),
+:mod:`~deeprg.rbm.checkpoint` (resumable training state), :mod:`~deeprg.rbm.dbn`.
+
 Energy convention (DESIGN §1): E(v, h) = -a·v - b·h - v·W·h; the paper's (Mehta & Schwab)
 parameters are the negatives of ours.
 """
 
 from __future__ import annotations
 
+from .checkpoint import CheckpointMismatchError
 from .dbn import DBN
 from .partition import MAX_EXACT_UNITS, AISResult, ais_log_partition, exact_log_partition
 from .rbm import RBM
@@ -21,6 +27,7 @@ __all__ = [
     "MAX_EXACT_UNITS",
     "RBM",
     "AISResult",
+    "CheckpointMismatchError",
     "TrainingDivergedError",
     "ais_log_partition",
     "binary_to_spin",
