@@ -10,15 +10,13 @@ Heavy submodules (torch-based ``RBM``/``DBN``, Monte Carlo kernels) are imported
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 
 from .errors import InputError
 from .models import J_CRITICAL, IsingChain, IsingSquare
 
-try:
-    __version__ = version("deeprg")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
+# The single source of the version (pyproject.toml reads it from here); a literal, because
+# importlib.metadata costs ~0.1 s at every command start.
+__version__ = "0.1.0"
 
 _LAZY = {
     "sample": ("deeprg.mc", "sample"),

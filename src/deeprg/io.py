@@ -127,13 +127,8 @@ def save_samples(samples: SampleSet, path: str | os.PathLike, overwrite: bool = 
     """
     model = samples.model
     with atomic_write(path, overwrite=overwrite) as tmp, h5py.File(tmp, "w") as f:
-        f.create_dataset(
-            "spins",
-            data=np.asarray(samples.spins, dtype=np.int8),
-            compression="gzip",
-            compression_opts=1,
-            shuffle=True,
-        )
+        # Uncompressed: gzip costs ~0.6 s on the paper's 32 MB of spins, more than sampling them.
+        f.create_dataset("spins", data=np.asarray(samples.spins, dtype=np.int8))
         f.create_dataset("energy", data=np.asarray(samples.energy, dtype=np.float64))
         f.create_dataset("magnetization", data=np.asarray(samples.magnetization, dtype=np.float64))
         attrs = {

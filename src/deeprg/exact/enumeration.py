@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import logsumexp
 
 from ..errors import InputError, check_int
 from ..models import IsingChain, IsingSquare
@@ -188,6 +187,8 @@ def enumerate_ising(model: IsingChain | IsingSquare) -> EnumerationResult:
     for start in range(0, 1 << n, _CHUNK):
         energies[start : start + _CHUNK] = model.energy(states[start : start + _CHUNK])
     magnetizations = flat.sum(axis=1, dtype=np.int64).astype(np.float64)
+
+    from scipy.special import logsumexp  # imported here: keeps CLI start-up fast
 
     log_partition = float(logsumexp(-energies))
     probabilities = np.exp(-energies - log_partition)

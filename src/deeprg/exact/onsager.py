@@ -35,8 +35,6 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-from scipy import integrate, special
-
 from ..errors import check_finite
 from ..models import J_CRITICAL
 
@@ -95,6 +93,8 @@ def _log_partition_per_spin(k: float) -> float:
         root = math.sqrt(1.0 - m_sin2)
         return math.log1p(-0.5 * m_sin2 / (1.0 + root))  # ln((1 + root)/2)
 
+    from scipy import integrate  # imported here: scipy costs ~0.3 s at CLI start-up
+
     integral, _ = integrate.quad(
         integrand, 0.0, math.pi / 2.0, epsabs=1e-14, epsrel=1e-13, limit=200
     )
@@ -120,6 +120,8 @@ def onsager(coupling: float) -> OnsagerResult:
         return OnsagerResult(j, math.log(2.0), -math.log(2.0), 0.0, 0.0, 0.0, 0.0, 0.0)
     m, kp2, side = _moduli(k)
     kp = math.sqrt(kp2)
+    from scipy import special
+
     ellip_k = float(special.ellipkm1(kp2))  # K(k) with parameter m = k², from 1 - m = k'²
     ellip_e = float(special.ellipe(m))
     coth2 = 1.0 / math.tanh(2.0 * k)

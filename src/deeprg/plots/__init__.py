@@ -13,9 +13,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from ..io import atomic_write  # noqa: E402
+from ..io import atomic_write
 
 __all__ = ["plt", "save_figure"]
 
