@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import __version__, exact, io
+from .. import __version__, analysis, exact, io
 from .._json import jsonable
 from .._random import child_seeds
 from ..errors import InputError
@@ -190,6 +190,11 @@ def train_stage(
 # ----------------------------------------------------------------------------- stage 3
 
 
+def _finite_tau(tau: float) -> float:
+    """An autocorrelation time usable for error bars (0.5 = independent when unmeasured)."""
+    return float(tau) if np.isfinite(tau) and tau >= 0.5 else 0.5
+
+
 def _to_spins(values: np.ndarray, units: str) -> np.ndarray:
     """Map unit values or means ({0,1}/[0,1] or ±1/[-1,1]) to the spin scale [-1, 1]."""
     return 2.0 * values - 1.0 if units == "binary" else values
@@ -218,14 +223,17 @@ def analysis_stage(
     )
 
     references = measurements.exact_references(size, coupling)
+    # Error bars of the data from its measured autocorrelation times (τ of |m| for the
+    # magnetisation moments, the larger one for everything else).
+    tau_energy = _finite_tau(samples.tau_energy)
+    tau_magnetization = _finite_tau(samples.tau_abs_magnetization)
     tau = {
-        "energy_per_spin": samples.tau_energy,
-        "abs_magnetization": samples.tau_abs_magnetization,
+        "energy_per_spin": tau_energy,
+        "abs_magnetization": tau_magnetization,
+        "magnetization_squared": tau_magnetization,
+        "susceptibility": max(tau_energy, tau_magnetization),
+        "heat_capacity": max(tau_energy, tau_magnetization),
     }
-    tau_default = max(samples.tau_energy, samples.tau_abs_magnetization, 0.5)
-    tau = {k: (v if np.isfinite(v) else tau_default) for k, v in tau.items()}
-    for name in ("magnetization_squared", "susceptibility", "heat_capacity"):
-        tau[name] = tau_default
     metrics.update(
         measurements.observable_records("data", samples.spins, coupling, tau, references)
     )
@@ -250,7 +258,7 @@ def analysis_stage(
         measurements.observable_records("network", generated_spins, coupling, None, network_refs)
     )
 
-    xi_data = measurements.analysis.correlation_length(spins)
+    xi_data = analysis.correlation_length(spins)
     metrics["data.correlation_length"] = measurements.record(
         xi_data.xi,
         stderr=xi_data.stderr,
