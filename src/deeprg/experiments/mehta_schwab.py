@@ -34,6 +34,7 @@ from . import measurements
 from .settings import (
     CHOICES,
     INCONSISTENCIES,
+    RBM_SETTINGS,
     SAMPLE_SETTINGS,
     TRAINING_SETTINGS,
     ReproductionSettings,
@@ -157,18 +158,7 @@ def train_stage(
             )
             rbm = RBM(
                 n_hidden=int(n_hidden),
-                units=settings.units,
-                learning_rate=settings.learning_rate,
-                batch_size=settings.batch_size,
-                epochs=settings.epochs,
-                cd_k=settings.cd_k,
-                persistent=settings.persistent,
-                l1=settings.l1,
-                l2=settings.l2,
-                momentum=settings.momentum,
-                initial_momentum=settings.initial_momentum,
-                momentum_switch_epoch=settings.momentum_switch_epoch,
-                weight_init_std=settings.weight_init_std,
+                **{name: getattr(settings, name) for name in RBM_SETTINGS},
                 seed=int(seeds[index]),
                 device=device,
                 verbose=progress,

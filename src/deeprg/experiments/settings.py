@@ -89,22 +89,23 @@ class ReproductionSettings:
 
 
 SAMPLE_SETTINGS = ("size", "coupling", "n_samples", "algorithm", "seed")
-TRAINING_SETTINGS = (
-    *SAMPLE_SETTINGS,
-    "epochs",
+#: Settings passed unchanged to every layer's :class:`deeprg.rbm.RBM`.
+RBM_SETTINGS = (
+    "units",
     "learning_rate",
-    "momentum",
-    "initial_momentum",
-    "momentum_switch_epoch",
     "batch_size",
+    "epochs",
     "cd_k",
     "persistent",
     "l1",
     "l2",
-    "units",
+    "momentum",
+    "initial_momentum",
+    "momentum_switch_epoch",
     "weight_init_std",
-    "propagate",
 )
+#: Everything a trained layer depends on (its reuse key).
+TRAINING_SETTINGS = (*SAMPLE_SETTINGS, *RBM_SETTINGS, "propagate")
 
 PRESETS: dict[str, ReproductionSettings] = {
     "paper": ReproductionSettings(),
