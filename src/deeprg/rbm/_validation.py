@@ -7,6 +7,8 @@ becomes an :class:`~deeprg.errors.InputError` with a one-line message that names
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from numbers import Integral, Real
 from typing import Any
 
@@ -19,15 +21,43 @@ from .functional import check_units
 from .training import TrainingConfig
 
 __all__ = [
+    "SMALL_WORK",
     "InputTypeError",
     "check_unit_values",
     "resolve_device",
     "resolve_dtype",
+    "single_thread_if_small",
     "torch_generator",
     "training_config",
 ]
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+#: Multiply-adds per matrix product below which CPU loops run on one thread (see
+#: :func:`single_thread_if_small`).
+SMALL_WORK = 2**20
+
+
+@contextmanager
+def single_thread_if_small(work: int, device: torch.device) -> Iterator[None]:
+    """Run a loop of small CPU tensor operations on one torch thread, then restore.
+
+    Below about 10^6 multiply-adds per product, a second thread saves at most ~10% on an idle
+    machine, but every short parallel operation waits for both threads; on a loaded or
+    oversubscribed machine that wait is a scheduler time slice, and small-model training or
+    AIS ran 10-20x slower in our measurements. Large products keep every thread.
+    """
+    threads = torch.get_num_threads()
+    if device.type != "cpu" or threads == 1 or work >= SMALL_WORK:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 _SCHEDULES = ("constant", "exponential", "inverse")
 
 

@@ -29,6 +29,7 @@ import torch
 
 from .._random import SeedLike, child_seeds
 from ..errors import InputError, check_int
+from ._validation import single_thread_if_small
 from .functional import all_states, log_unit_partition, sample_from_mean, unit_mean
 
 __all__ = ["MAX_EXACT_UNITS", "AISResult", "ais_log_partition", "exact_log_partition"]
@@ -137,6 +138,37 @@ def _beta_schedule(n_betas: int) -> list[float]:
     return np.concatenate(parts).tolist()
 
 
+def _anneal(
+    w: torch.Tensor,
+    a: torch.Tensor,
+    b: torch.Tensor,
+    base: torch.Tensor,
+    units: str,
+    betas: list[float],
+    n_chains: int,
+    generator: torch.Generator,
+) -> torch.Tensor:
+    """Run the AIS chains through ``betas``; returns ln w of each chain, shape (n_chains,)."""
+    v = sample_from_mean(unit_mean(base.expand(n_chains, w.shape[0]), units), units, generator)
+    log_w = torch.zeros(n_chains, dtype=w.dtype, device=w.device)
+    delta_bias = a - base
+    previous = betas[0]
+    for beta in betas[1:]:
+        hidden_input = torch.addmm(b, v, w)
+        # ln p*_β(v) - ln p*_β'(v) at the current state.
+        log_w += (beta - previous) * (v @ delta_bias)
+        log_w += (
+            log_unit_partition(beta * hidden_input, units)
+            - log_unit_partition(previous * hidden_input, units)
+        ).sum(dim=1)
+        # One Gibbs sweep leaving p_β invariant.
+        h = sample_from_mean(unit_mean(beta * hidden_input, units), units, generator)
+        visible_input = torch.addmm(base + beta * delta_bias, h, w.T, alpha=beta)
+        v = sample_from_mean(unit_mean(visible_input, units), units, generator)
+        previous = beta
+    return log_w
+
+
 def ais_log_partition(
     weights: torch.Tensor,
     visible_bias: torch.Tensor,
@@ -186,24 +218,9 @@ def ais_log_partition(
     generator.manual_seed(int(child_seeds(seed, 1)[0]))
     betas = _beta_schedule(n_betas)
 
+    with single_thread_if_small(n_chains * n_visible * n_hidden, w.device):
+        log_w = _anneal(w, a, b, base, units, betas, n_chains, generator)
     log_z_base = float(log_unit_partition(base, units).sum()) + n_hidden * math.log(2.0)
-    v = sample_from_mean(unit_mean(base.expand(n_chains, n_visible), units), units, generator)
-    log_w = torch.zeros(n_chains, dtype=dtype, device=device)
-    delta_bias = a - base
-    previous = betas[0]
-    for beta in betas[1:]:
-        hidden_input = torch.addmm(b, v, w)
-        # ln p*_β(v) - ln p*_β'(v) at the current state.
-        log_w += (beta - previous) * (v @ delta_bias)
-        log_w += (
-            log_unit_partition(beta * hidden_input, units)
-            - log_unit_partition(previous * hidden_input, units)
-        ).sum(dim=1)
-        # One Gibbs sweep leaving p_β invariant.
-        h = sample_from_mean(unit_mean(beta * hidden_input, units), units, generator)
-        visible_input = torch.addmm(base + beta * delta_bias, h, w.T, alpha=beta)
-        v = sample_from_mean(unit_mean(visible_input, units), units, generator)
-        previous = beta
     log_w_np = log_w.cpu().numpy().astype(np.float64)
     shift = log_w_np.max()
     rel = np.exp(log_w_np - shift)

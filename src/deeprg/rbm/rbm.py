@@ -40,6 +40,7 @@ from ._validation import (
     check_unit_values,
     resolve_device,
     resolve_dtype,
+    single_thread_if_small,
     torch_generator,
     training_config,
 )
@@ -449,15 +450,19 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         from tqdm.auto import tqdm
 
         n_visible, n_hidden = trainer.weights.shape
-        with tqdm(
-            total=epochs,
-            initial=trainer.epochs_done,
-            desc=f"{getattr(self, '_progress_label', 'RBM')} {n_visible}→{n_hidden}",
-            unit="epoch",
-            file=sys.stderr,
-            disable=not self.verbose,
-            leave=False,
-        ) as bar:
+        work = trainer.batch_size * n_visible * n_hidden
+        with (
+            single_thread_if_small(work, trainer.config.device),
+            tqdm(
+                total=epochs,
+                initial=trainer.epochs_done,
+                desc=f"{getattr(self, '_progress_label', 'RBM')} {n_visible}→{n_hidden}",
+                unit="epoch",
+                file=sys.stderr,
+                disable=not self.verbose,
+                leave=False,
+            ) as bar,
+        ):
             while trainer.epochs_done < epochs:
                 start = time.perf_counter()
                 learning_rate, momentum = trainer.run_epoch()
