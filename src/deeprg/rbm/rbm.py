@@ -374,7 +374,8 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             (temporary file + os.replace). If it exists when fit starts, training resumes from
             it: parameters, momentum velocities, persistent chains, centring offsets, history
             and the random generator's state, so that an interrupted or shorter run continued
-            to ``epochs`` gives bit-for-bit the parameters of an uninterrupted run. The file
+            to ``epochs`` gives bit-for-bit the parameters of an uninterrupted run (on the same
+            device and torch thread count, which fix the floating-point summation order). The file
             must come from the same hyper-parameters (``epochs``, ``verbose`` aside) and the
             same data; anything else is refused with InputError.
 
