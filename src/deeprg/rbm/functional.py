@@ -28,6 +28,8 @@ All functions here take and return torch tensors and never touch global random s
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from ..errors import InputError
@@ -67,14 +69,33 @@ def log_unit_partition(x: torch.Tensor, units: str) -> torch.Tensor:
     return magnitude + torch.log1p(torch.exp(-2.0 * magnitude))
 
 
+def _sigmoid_limit(dtype: torch.dtype) -> float:
+    """|x| at which sigmoid(x) is clamped: the output never drops below sqrt(tiny) of ``dtype``.
+
+    Subnormal numbers make matrix products 5-20x slower on x86 (measured: a 1600x400 epoch
+    went from ~2 s to ~22 s once L1-trained units saturated, the probabilities times the
+    weights underflowing inside the products), and ``torch.set_flush_denormal`` reaches only
+    the calling thread, not torch's workers. With probabilities >= sqrt(tiny), their product
+    with any weight >= sqrt(tiny) stays normal. The clamp moves a probability by at most
+    sqrt(tiny): 1.1e-19 in float32, 1.5e-154 in float64.
+    """
+    return -0.5 * math.log(torch.finfo(dtype).tiny)
+
+
 def unit_mean(x: torch.Tensor, units: str) -> torch.Tensor:
     """Conditional mean f'(x) of a unit with input x: sigmoid(x) (binary) or tanh(x) (spin)."""
-    return torch.sigmoid(x) if units == "binary" else torch.tanh(x)
+    if units == "binary":
+        limit = _sigmoid_limit(x.dtype)
+        return torch.sigmoid(x.clamp(-limit, limit))
+    return torch.tanh(x)
 
 
 def unit_mean_(x: torch.Tensor, units: str) -> torch.Tensor:
     """In-place :func:`unit_mean` (overwrites and returns ``x``)."""
-    return x.sigmoid_() if units == "binary" else x.tanh_()
+    if units == "binary":
+        limit = _sigmoid_limit(x.dtype)
+        return x.clamp_(-limit, limit).sigmoid_()
+    return x.tanh_()
 
 
 def sample_from_mean(
