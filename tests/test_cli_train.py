@@ -15,14 +15,7 @@ from deeprg.models import IsingSquare
 from deeprg.rbm import DBN
 from deeprg.samples import SampleSet
 
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny tensors: one thread avoids OpenMP hand-off stalls on a shared, loaded machine."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture

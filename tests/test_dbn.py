@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from deeprg._random import child_seeds
 from deeprg.errors import InputError
 from deeprg.rbm import DBN, RBM
 
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny tensors: one thread avoids OpenMP hand-off stalls on a shared, loaded machine."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -16,13 +16,7 @@ from deeprg.rbm.functional import all_states
 VALUES = {"binary": (0.0, 1.0), "spin": (-1.0, 1.0)}
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny tensors: one thread avoids OpenMP hand-off stalls on a shared, loaded machine."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def brute_force_log_z(w, a, b, units):

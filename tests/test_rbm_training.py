@@ -13,14 +13,7 @@ from deeprg.models import IsingSquare
 from deeprg.rbm import RBM, TrainingDivergedError
 from deeprg.rbm.training import CENTERING_RATE, Trainer
 
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny tensors: one thread avoids OpenMP hand-off stalls on a shared, loaded machine."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def trainer_for(rbm: RBM, data: np.ndarray, w, a, b, seed: int = 0) -> Trainer:

@@ -10,7 +10,6 @@ import itertools
 
 import numpy as np
 import pytest
-import torch
 from scipy.special import logsumexp
 
 from deeprg.errors import InputError
@@ -19,13 +18,7 @@ from deeprg.rbm import RBM, binary_to_spin, convert_parameters, convert_states, 
 VALUES = {"binary": (0.0, 1.0), "spin": (-1.0, 1.0)}
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny tensors: one thread avoids OpenMP hand-off stalls on a shared, loaded machine."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def states(n: int, units: str) -> np.ndarray:
