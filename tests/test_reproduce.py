@@ -128,6 +128,12 @@ def test_bad_settings_fail_cleanly(tmp_path):
     )
     assert result.exit_code == 2
     assert "layers" in result.output
+    for option, value, word in [("--epochs", "0", "epochs"), ("--lr", "-1", "learning_rate")]:
+        result = runner.invoke(
+            main, ["reproduce", "mehta-schwab", "--out", str(tmp_path / "y"), option, value]
+        )
+        assert result.exit_code == 2 and word in result.output
+    assert not (tmp_path / "y").exists()  # refused before any work or output
     blocker = tmp_path / "file"
     blocker.write_text("")
     result = runner.invoke(main, ["reproduce", "mehta-schwab", "--out", str(blocker)])

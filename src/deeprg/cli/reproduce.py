@@ -55,8 +55,17 @@ def command() -> None:
 @click.option("--l1", type=float)
 @click.option("--l2", type=float)
 @click.option("--momentum", type=float, help="Final momentum (after the switch).")
+@click.option("--initial-momentum", type=float, help="Momentum before the switch.")
+@click.option("--momentum-switch-epoch", type=int, help="Epoch of the momentum switch.")
+@click.option("--weight-init-std", type=float, help="Standard deviation of the initial weights.")
 @click.option("--units", type=click.Choice(["binary", "spin"]))
 @click.option("--generated", "n_generated", type=int, help="Network-generated samples.")
+@click.option(
+    "--generation-steps", type=int, help="Gibbs steps in the top RBM per generated sample."
+)
+@click.option(
+    "--analysis-samples", "n_analysis", type=int, help="Data samples used by the analysis."
+)
 @click.option("--seed", type=int, help="Master seed.")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
 @click.option("--json", "as_json", is_flag=True, help="Print metrics.json to stdout.")

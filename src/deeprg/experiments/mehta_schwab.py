@@ -50,9 +50,11 @@ def _stage_seeds(settings: ReproductionSettings) -> np.ndarray:
     return child_seeds(settings.seed, 4)
 
 
-def _validate(settings: ReproductionSettings) -> None:
-    if settings.size < 2:
-        raise InputError(f"size must be >= 2, got {settings.size}")
+def _validate(settings: ReproductionSettings, device: str) -> None:
+    """Refuse bad settings before any work (InputError naming the fix)."""
+    from ..rbm import DBN
+
+    IsingSquare(settings.size, settings.coupling)  # validates size and coupling
     if not settings.layers or any(int(n) < 1 for n in settings.layers):
         raise InputError(f"layers must be positive sizes like 400,100,25, got {settings.layers}")
     if settings.n_samples < settings.batch_size:
@@ -61,8 +63,15 @@ def _validate(settings: ReproductionSettings) -> None:
         )
     if settings.propagate != "mean":
         raise InputError("propagate must be 'mean' (hidden means passed up, as in Hinton's code)")
-    if settings.units not in ("binary", "spin"):
-        raise InputError(f"units must be 'binary' or 'spin', got {settings.units!r}")
+    for name in ("n_generated", "generation_steps", "n_analysis"):
+        if int(getattr(settings, name)) < 1:
+            raise InputError(f"{name} must be >= 1, got {getattr(settings, name)}")
+    # every training setting, exactly as the RBMs will check it
+    DBN(
+        layers=tuple(int(n) for n in settings.layers),
+        **{name: getattr(settings, name) for name in RBM_SETTINGS},
+        device=device,
+    ).check_params()
 
 
 # ----------------------------------------------------------------------------- stage 1
@@ -357,7 +366,7 @@ def run(
     from .report import write_report
 
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
-    _validate(settings)
+    _validate(settings, device)
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"{out} exists and is not a directory; choose another --out")
