@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from ._common import emit_json, handle_errors
@@ -86,7 +88,8 @@ def mehta_schwab(preset, out_dir, device, as_json, no_progress, **overrides) -> 
     if as_json:
         emit_json(result)
         return
-    click.echo(f"report: {out_dir}/report.html   metrics: {out_dir}/metrics.json")
+    out = Path(out_dir)
+    click.echo(f"report: {out / 'report.html'}   metrics: {out / 'metrics.json'}")
     for verdict in result["verdicts"]:
         mark = "yes" if verdict["holds"] else "NO "
         click.echo(f"  [{mark}] {verdict['claim']}: {verdict['evidence']}")
