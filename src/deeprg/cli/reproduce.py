@@ -29,7 +29,7 @@ def command() -> None:
     type=click.Choice(["quick", "paper"]),
     default="quick",
     show_default=True,
-    help="quick: a 24×24 run in about a minute; paper: the paper's full settings.",
+    help="quick: 24×24, 576-144-36-9, ~15 s on 2 cores; paper: the paper's settings, ~7 min.",
 )
 @click.option(
     "--out",
