@@ -199,3 +199,16 @@ def test_progress_bar_goes_to_stderr_with_rate(tmp_path):
     assert result.exit_code == 0
     assert "samples/s" in result.stderr
     json.loads(result.stdout)  # stdout stays machine-readable
+
+
+def test_frustrated_lattice_gets_an_enumerated_reference_not_an_error(tmp_path):
+    out = tmp_path / "af.h5"
+    result = run(
+        *("ising2d", "-L", "3", "-J", "-0.3", "-n", "50", "--algorithm", "heat-bath"),
+        *("--seed", "1", "--no-progress", "--json", "--out", str(out)),
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["exact_source"] == "enumeration"
+    expected = exact.enumerate_ising(deeprg.IsingSquare(3, -0.3)).energy_per_spin
+    assert json.loads(result.stdout)["exact_energy_per_spin"] == pytest.approx(expected)
+    assert out.exists()

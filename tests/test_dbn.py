@@ -132,3 +132,11 @@ def test_from_rbms_and_model_file_round_trip(tmp_path, data):
         DBN.from_rbms([dbn.rbms_[0], dbn.rbms_[1].to_units("spin")])
     with pytest.raises(InputError, match="not fitted"):
         DBN.from_rbms([RBM(3)])
+
+
+def test_check_params_does_not_consume_a_generator_seed(data):
+    checked = DBN(layers=(6, 3), **{**SETTINGS, "seed": np.random.default_rng(9)})
+    checked.check_params()
+    checked.fit(data)
+    plain = DBN(layers=(6, 3), **{**SETTINGS, "seed": np.random.default_rng(9)}).fit(data)
+    np.testing.assert_array_equal(checked.rbms_[0].weights_, plain.rbms_[0].weights_)

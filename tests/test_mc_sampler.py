@@ -206,3 +206,11 @@ def test_sampling_does_not_import_torch():
 def test_request_larger_than_memory_is_refused_up_front():
     with pytest.raises(InputError, match="reduce n_samples"):
         sample(deeprg.IsingSquare(1000, 0.3), 10**9)
+
+
+def test_wolff_refuses_frustrated_antiferromagnets_but_samples_bipartite_ones():
+    for model in (deeprg.IsingSquare(3, -0.3), deeprg.IsingChain(5, -0.5)):
+        with pytest.raises(InputError, match="even size"):
+            sample(model, 10, algorithm="wolff", seed=0)
+    samples = sample(deeprg.IsingSquare(4, -0.3), 20, algorithm="wolff", seed=0)
+    np.testing.assert_allclose(samples.energy, samples.model.energy(samples.spins))

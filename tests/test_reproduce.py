@@ -121,6 +121,17 @@ def test_rerun_reuses_finished_stages(quick_run, tmp_path):
         ), name
 
 
+def test_verdicts_survive_generated_samples_without_spread():
+    from deeprg.experiments import measurements
+
+    frozen = np.ones((50, 8, 8), dtype=np.int8)
+    records = measurements.observable_records(
+        "network", frozen, 0.25, None, measurements.exact_references(8, 0.25)
+    )
+    (verdict,) = measurements.verdicts([], records)
+    assert verdict["holds"] is False and "σ undefined" in verdict["evidence"]
+
+
 def test_bad_settings_fail_cleanly(tmp_path):
     runner = CliRunner()
     result = runner.invoke(
@@ -128,9 +139,25 @@ def test_bad_settings_fail_cleanly(tmp_path):
     )
     assert result.exit_code == 2
     assert "layers" in result.output
-    for option, value, word in [("--epochs", "0", "epochs"), ("--lr", "-1", "learning_rate")]:
+    for option, value, word in [
+        ("--epochs", "0", "epochs"),
+        ("--lr", "-1", "learning_rate"),
+        ("--layers", "9,1", "2 units"),
+        ("--generated", "1", "n_generated"),
+        ("--coupling", "-0.3", "even size"),  # with --size 9 below: frustrated
+    ]:
         result = runner.invoke(
-            main, ["reproduce", "mehta-schwab", "--out", str(tmp_path / "y"), option, value]
+            main,
+            [
+                "reproduce",
+                "mehta-schwab",
+                "--out",
+                str(tmp_path / "y"),
+                "--size",
+                "9",
+                option,
+                value,
+            ],
         )
         assert result.exit_code == 2 and word in result.output
     assert not (tmp_path / "y").exists()  # refused before any work or output

@@ -109,7 +109,7 @@ def _exact_energy_per_spin(model) -> tuple[float | None, str | None]:
         return exact.chain(
             model.size, model.coupling, model.field
         ).energy_per_spin, "transfer matrix"
-    if model.field == 0.0:
+    if model.field == 0.0 and (model.coupling >= 0 or model.size % 2 == 0):
         return exact.torus(model.size, model.coupling).energy_per_spin, "Kaufman"
     if model.n_spins <= 16:
         return exact.enumerate_ising(model).energy_per_spin, "enumeration"

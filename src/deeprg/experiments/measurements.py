@@ -280,7 +280,8 @@ def verdicts(per_layer: Sequence[dict], metrics: dict) -> list[dict]:
                 "holds": bool(sigma is not None and sigma <= 4),
                 "evidence": (
                     f"E/N = {network_energy['value']:.4f} ± {network_energy['stderr']:.4f} vs exact "
-                    f"{network_energy['reference']:.6f} ({sigma:.1f}σ)"
+                    f"{network_energy['reference']:.6f}"
+                    + (f" ({sigma:.1f}σ)" if sigma is not None else " (no spread: σ undefined)")
                 ),
             }
         )

@@ -63,9 +63,13 @@ def _validate(settings: ReproductionSettings, device: str) -> None:
         )
     if settings.propagate != "mean":
         raise InputError("propagate must be 'mean' (hidden means passed up, as in Hinton's code)")
-    for name in ("n_generated", "generation_steps", "n_analysis"):
-        if int(getattr(settings, name)) < 1:
-            raise InputError(f"{name} must be >= 1, got {getattr(settings, name)}")
+    if any(int(n) < 2 for n in settings.layers):
+        raise InputError(f"every layer needs >= 2 units to be measured, got {settings.layers}")
+    if settings.coupling < 0 and settings.size % 2:
+        raise InputError("J < 0 needs an even size (an odd periodic lattice is frustrated)")
+    for name, minimum in (("n_generated", 2), ("generation_steps", 1), ("n_analysis", 2)):
+        if int(getattr(settings, name)) < minimum:
+            raise InputError(f"{name} must be >= {minimum}, got {getattr(settings, name)}")
     # every training setting, exactly as the RBMs will check it
     DBN(
         layers=tuple(int(n) for n in settings.layers),
@@ -155,6 +159,7 @@ def train_stage(
                     layer["visible_bias"],
                     layer["hidden_bias"],
                     units=layer["units"],
+                    device=device,
                 )
                 rbm.history_ = json.loads(attrs.get("history", "{}"))
                 log(f"training: reusing layer {index + 1} from {path}")
@@ -273,7 +278,7 @@ def analysis_stage(
     rg_table = run_checks(seed=int(seeds[_SEED_ANALYSIS]))
     metrics["rg.all_exact_checks_pass"] = measurements.record(float(rg_table["passed"]))
 
-    n_show = 6
+    n_show = min(6, len(data))
     reconstructions = [
         _to_spins(dbn.reconstruct(data[:n_show], depth=d + 1), settings.units).reshape(
             n_show, size, size
@@ -382,7 +387,7 @@ def run(
     timings["samples_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     rbms = train_stage(settings, samples, out, device, progress, log)
-    dbn = DBN.from_rbms(rbms)
+    dbn = DBN.from_rbms(rbms, device=device)
     io.save_model(rbms, out / "model.h5", overwrite=True, metadata=settings.as_dict())
     timings["training_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()

@@ -204,7 +204,8 @@ centering, weight_init_std, history_samples
 
     def check_params(self) -> None:
         """Validate every hyper-parameter now (InputError naming the fix), before any data."""
-        self._layer_models()
+        # seeds=None: validating must not draw from a user's Generator (fit would then differ)
+        self._layer_models([None] * (2 * len(self._layer_sizes())))
         resolve_device(self.device)
 
     # ------------------------------------------------------------------ training
