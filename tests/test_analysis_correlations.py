@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 
+from brute_force import enumerate_square
 from deeprg.analysis import (
     correlation_function,
     correlation_length,
@@ -43,22 +42,9 @@ def exact_chain_correlation(n_spins, coupling):
     return (t**r + t ** (n_spins - r)) / (1 + t**n_spins)
 
 
-def enumerate_square(size, coupling):
-    """All 2^(L²) states of the periodic L x L lattice and their Boltzmann probabilities."""
-    n = size * size
-    codes = np.arange(2**n)
-    states = (1 - 2 * ((codes[:, None] >> np.arange(n)) & 1)).reshape(-1, size, size)
-    bonds = np.zeros(states.shape[0])
-    for i, j in itertools.product(range(size), range(size)):
-        s = states[:, i, j]
-        bonds += s * states[:, (i + 1) % size, j] + s * states[:, i, (j + 1) % size]
-    weight = np.exp(coupling * bonds - (coupling * bonds).max())
-    return states.astype(np.int8), weight / weight.sum()
-
-
 def exact_square_correlation(size, coupling):
     """G(x) = <s_0 s_x> for every displacement x, by enumeration."""
-    states, prob = enumerate_square(size, coupling)
+    states, _, prob = enumerate_square(size, coupling)
     origin = states[:, 0, 0].astype(float)
     return np.einsum("n,n,nij->ij", prob, origin, states.astype(float))
 
@@ -136,7 +122,7 @@ def test_chain_correlation_length_matches_exact_with_negative_control():
 
 def test_square_lattice_estimators_match_enumeration_with_negative_control():
     size, coupling = 4, 0.35
-    states, prob = enumerate_square(size, coupling)
+    states, _, prob = enumerate_square(size, coupling)
     rng = np.random.default_rng(3)
     spins = states[rng.choice(prob.size, size=20_000, p=prob)]
     exact_g = exact_square_correlation(size, coupling)
@@ -152,7 +138,7 @@ def test_square_lattice_estimators_match_enumeration_with_negative_control():
 
 def test_projected_correlation_matches_enumeration_and_equals_plain_on_a_chain():
     size, coupling = 4, 0.35
-    states, prob = enumerate_square(size, coupling)
+    states, _, prob = enumerate_square(size, coupling)
     spins = states[np.random.default_rng(8).choice(prob.size, size=20_000, p=prob)]
     projected = correlation_function(spins, projected=True)
     exact_g = exact_square_correlation(size, coupling)

@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 
+from brute_force import enumerate_square
 from deeprg.analysis import OBSERVABLE_NAMES, observables
 from deeprg.errors import InputError
-
-
-def enumerate_square(size, coupling):
-    """All states of the periodic L x L lattice, their bond sums and probabilities."""
-    n = size * size
-    codes = np.arange(2**n)
-    states = (1 - 2 * ((codes[:, None] >> np.arange(n)) & 1)).reshape(-1, size, size)
-    bonds = np.zeros(states.shape[0])
-    for i, j in itertools.product(range(size), range(size)):
-        s = states[:, i, j]
-        bonds += s * states[:, (i + 1) % size, j] + s * states[:, i, (j + 1) % size]
-    log_weight = coupling * bonds
-    prob = np.exp(log_weight - log_weight.max())
-    return states.astype(np.int8), bonds, prob / prob.sum()
 
 
 def exact_observables(size, coupling):
