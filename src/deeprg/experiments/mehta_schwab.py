@@ -122,8 +122,10 @@ def sample_stage(
 
 
 def _units_data(spins_flat: np.ndarray, units: str) -> np.ndarray:
-    data = spins_flat.astype(np.float32)
-    return (data + 1.0) / 2.0 if units == "binary" else data
+    """±1 configurations as float32 training data in the network's units."""
+    from ..rbm.units import convert_states
+
+    return convert_states(spins_flat.astype(np.float32), "spin", units)
 
 
 def train_stage(
@@ -199,15 +201,11 @@ def _finite_tau(tau: float) -> float:
     return float(tau) if np.isfinite(tau) and tau >= 0.5 else 0.5
 
 
-def _to_spins(values: np.ndarray, units: str) -> np.ndarray:
-    """Map unit values or means ({0,1}/[0,1] or ±1/[-1,1]) to the spin scale [-1, 1]."""
-    return 2.0 * values - 1.0 if units == "binary" else values
-
-
 def analysis_stage(
     settings: ReproductionSettings, samples: SampleSet, dbn, log: Callable
 ) -> tuple[dict, dict, dict]:
     """Every number of the report, and the arrays the figures need."""
+    from ..rbm.units import convert_states
     from ..rg.check import run_checks
 
     seeds = _stage_seeds(settings)
@@ -280,7 +278,7 @@ def analysis_stage(
 
     n_show = min(6, len(data))
     reconstructions = [
-        _to_spins(dbn.reconstruct(data[:n_show], depth=d + 1), settings.units).reshape(
+        convert_states(dbn.reconstruct(data[:n_show], depth=d + 1), settings.units, "spin").reshape(
             n_show, size, size
         )
         for d in range(len(dbn.rbms_))
