@@ -97,6 +97,9 @@ class BlobMeasures:
         Blob power over the field's power about its background level, Σ w / Σ (r - μ)².
     background_share : numpy.ndarray of shape (n_fields,)
         Share of the field's power in the background, N σ² / Σ (r - μ)².
+    sign : numpy.ndarray of shape (n_fields,)
+        Sign (±1) of Σ (r - μ) over the aperture: whether the unit switches on for a + or
+        a − domain (orients activations for correlations; +1 for a zero sum).
     saturated : numpy.ndarray of shape (n_fields,), bool
         The aperture reached the lattice: the field is as large as the lattice.
     diffuse, weak, active : numpy.ndarray of shape (n_fields,), bool
@@ -115,6 +118,7 @@ class BlobMeasures:
     strength: np.ndarray
     blob_share: np.ndarray
     background_share: np.ndarray
+    sign: np.ndarray
     saturated: np.ndarray
     diffuse: np.ndarray
     weak: np.ndarray
@@ -242,16 +246,14 @@ def measure_blobs(
     with np.errstate(divide="ignore", invalid="ignore"):
         peak_snr = np.abs(deviation).reshape(n_fields, -1).max(axis=1) / noise
     max_half = (min(rows, cols) - 1) // 2
+    sign = np.where(np.where(inside, deviation, 0.0).sum(axis=(1, 2)) < 0, -1.0, 1.0)
 
     with np.errstate(divide="ignore", invalid="ignore"):
         blob_share = np.where(total_power > 0, strength / total_power, np.nan)
         background_share = np.where(total_power > 0, n_sites * noise**2 / total_power, np.nan)
     saturated = aperture >= max_half
     diffuse = (
-        ~(peak_snr >= snr_threshold)
-        | ~(blob_share >= min_blob_share)
-        | saturated
-        | ~(strength > 0)
+        ~(peak_snr >= snr_threshold) | ~(blob_share >= min_blob_share) | saturated | ~(strength > 0)
     )
     strongest = strength[~diffuse].max() if (~diffuse).any() else 0.0
     weak = ~diffuse & (strength < weak_fraction * strongest)
@@ -267,6 +269,7 @@ def measure_blobs(
         strength=strength,
         blob_share=blob_share,
         background_share=background_share,
+        sign=sign,
         saturated=saturated,
         diffuse=diffuse,
         weak=weak,
@@ -422,9 +425,7 @@ def summarize_blobs(
         block_side_q75=_weighted_quantile(blobs.block_side, weights, 0.75),
         locality=weighted_median(locality, weights),
         locality_control=float(np.nanmedian(control)) if np.isfinite(control).any() else nan,
-        background_share=float(np.median(blobs.background_share[active]))
-        if active.any()
-        else nan,
+        background_share=float(np.median(blobs.background_share[active])) if active.any() else nan,
         background_to_peak=float(np.median(to_peak[active])) if active.any() else nan,
         n_units=int(n_units),
         n_active=int(active.sum()),

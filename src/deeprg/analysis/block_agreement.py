@@ -136,9 +136,11 @@ def block_values(
         Top-left sites of the blocks (see :func:`block_corners`).
     block_size : int
         Block side B (clipped to the lattice).
-    rule : {"magnetization", "majority"}
+    rule : {"magnetization", "majority", "sign"}
         ``"magnetization"``: the block's mean spin, in [-1, 1]. ``"majority"``: its sign,
-        ties (possible for even B) broken by a fair coin from ``seed``.
+        ties (possible for even B) broken by a fair coin from ``seed``. ``"sign"``: its
+        sign with 0 at a tie, the majority rule averaged over its tie-breaking coin (what a
+        unit's mean activation should track).
     seed : int, numpy.random.Generator or None
         Used only to break majority ties.
 
@@ -152,8 +154,8 @@ def block_values(
         raise InputError("corners must be an integer array of shape (n_blocks, 2)")
     rows, cols = arr.shape[1:]
     side = min(check_int("block_size", block_size, minimum=1), rows, cols)
-    if rule not in ("magnetization", "majority"):
-        raise InputError(f"rule must be 'magnetization' or 'majority', got {rule!r}")
+    if rule not in ("magnetization", "majority", "sign"):
+        raise InputError(f"rule must be 'magnetization', 'majority' or 'sign', got {rule!r}")
     row_index, col_index = np.mod(corner[:, 0], rows), np.mod(corner[:, 1], cols)
     sums = np.empty((arr.shape[0], corner.shape[0]))
     for start in range(0, arr.shape[0], _CHUNK):
@@ -161,6 +163,8 @@ def block_values(
         sums[start : start + box.shape[0]] = box[:, row_index, col_index]
     if rule == "magnetization":
         return sums / side**2
+    if rule == "sign":
+        return np.sign(sums)
     majority = np.sign(sums)
     ties = majority == 0
     if ties.any():
@@ -187,6 +191,7 @@ def block_agreement(
     block_size: int,
     rule: str = "magnetization",
     seed: SeedLike = None,
+    sample_signs: object | None = None,
 ) -> BlockAgreement:
     """Correlation of each hidden unit with the block spin of its own region.
 
@@ -200,10 +205,16 @@ def block_agreement(
         The visible configurations, ±1.
     block_size : int
         Block side, b^l for layer l (b = 2).
-    rule : {"magnetization", "majority"}
-        Block value: mean spin, or majority rule with seeded tie-breaks.
+    rule : {"magnetization", "majority", "sign"}
+        Block value (see :func:`block_values`).
     seed : int, numpy.random.Generator or None
         Draws the control's random block positions, then the majority ties.
+    sample_signs : array_like of shape (n_samples,), optional
+        ±1 per sample, e.g. the sign of each configuration's magnetisation. For the ordered
+        phase: the activations (centred on their mean) and the block values are multiplied
+        by it, so that the correlation measures the local fluctuations of the broken-
+        symmetry state instead of the global magnetisation that every block shares (which
+        would make a randomly placed block agree as well as the unit's own).
 
     Returns
     -------
@@ -223,6 +234,12 @@ def block_agreement(
     )
     blocks = block_values(arr, corners, block_size, rule, rng)
     control = block_values(arr, random_corners, block_size, rule, rng)
+    if sample_signs is not None:
+        signs = as_real_array("sample_signs", sample_signs, 1, "(n_samples,)")
+        if signs.shape != (arr.shape[0],) or not np.all(np.abs(signs) == 1):
+            raise InputError(f"sample_signs must be ±1 with shape ({arr.shape[0]},)")
+        values = (values - values.mean(axis=0)) * signs[:, None]
+        blocks, control = blocks * signs[:, None], control * signs[:, None]
     return _result(values, blocks, control)
 
 

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from scipy import special
 
 from .._random import SeedLike, as_generator
 from ..errors import InputError, check_finite, check_int
@@ -104,7 +105,7 @@ class SyntheticNetwork:
         out = []
         for layer_fields, peak in zip(self.fields, self.notes["peaks"], strict=True):
             drive = flat @ layer_fields.reshape(layer_fields.shape[0], -1).T
-            out.append(1.0 / (1.0 + np.exp(-self.gain * drive / peak)))
+            out.append(special.expit(self.gain * drive / peak))
         return out
 
 
