@@ -21,7 +21,7 @@ look 8 sites wide. This module measures the blob itself:
 
 Units whose peak |r - μ| is below ``sqrt(2 ln N) + 2`` noise σ (N sites: the largest of N
 Gaussian values is about sqrt(2 ln N)), whose blob holds less than ``min_blob_share`` of
-the field's power, or whose aperture grows to the lattice, are **diffuse**: they have no
+the field's power, or whose aperture and block side reach half the lattice, are **diffuse**: they have no
 blob to measure. Units whose blob power is below ``weak_fraction`` of the layer's strongest
 are **weak**. Layer summaries (:func:`summarize_blobs`) use the remaining **active** units,
 weighting each by its blob power, and report the diffuse and weak fractions.
@@ -101,7 +101,8 @@ class BlobMeasures:
         Sign (±1) of Σ (r - μ) over the aperture: whether the unit switches on for a + or
         a − domain (orients activations for correlations; +1 for a zero sum).
     saturated : numpy.ndarray of shape (n_fields,), bool
-        The aperture reached the lattice: the field is as large as the lattice.
+        The aperture reached the lattice and the block side half the lattice: the field
+        is as large as the lattice allows.
     diffuse, weak, active : numpy.ndarray of shape (n_fields,), bool
         Classification (module docstring); ``active`` = not diffuse and not weak.
     snr_threshold : float
@@ -251,7 +252,9 @@ def measure_blobs(
     with np.errstate(divide="ignore", invalid="ignore"):
         blob_share = np.where(total_power > 0, strength / total_power, np.nan)
         background_share = np.where(total_power > 0, n_sites * noise**2 / total_power, np.nan)
-    saturated = aperture >= max_half
+    # a blob whose equivalent side reaches half the lattice is as large as the lattice
+    # allows: its size no longer measures growth (its aperture is capped at L/2 as well)
+    saturated = (equivalent_block_side(radius) >= min(rows, cols) / 2.0) & (aperture >= max_half)
     diffuse = (
         ~(peak_snr >= snr_threshold) | ~(blob_share >= min_blob_share) | saturated | ~(strength > 0)
     )

@@ -184,6 +184,13 @@ def _check_activations(activations: object, n_samples: int) -> np.ndarray:
     return values
 
 
+def _residuals(values: np.ndarray, covariate: np.ndarray) -> np.ndarray:
+    """Columns of ``values`` minus their least-squares fit on [1, m, sign(m)], m = covariate."""
+    design = np.stack([np.ones_like(covariate), covariate, np.sign(covariate)], axis=1)
+    coefficients, *_ = np.linalg.lstsq(design, values, rcond=None)
+    return values - design @ coefficients
+
+
 def block_agreement(
     activations: object,
     centers: object,
@@ -191,7 +198,8 @@ def block_agreement(
     block_size: int,
     rule: str = "magnetization",
     seed: SeedLike = None,
-    sample_signs: object | None = None,
+    control: str = "random",
+    given_magnetization: bool = False,
 ) -> BlockAgreement:
     """Correlation of each hidden unit with the block spin of its own region.
 
@@ -209,12 +217,18 @@ def block_agreement(
         Block value (see :func:`block_values`).
     seed : int, numpy.random.Generator or None
         Draws the control's random block positions, then the majority ties.
-    sample_signs : array_like of shape (n_samples,), optional
-        ±1 per sample, e.g. the sign of each configuration's magnetisation. For the ordered
-        phase: the activations (centred on their mean) and the block values are multiplied
-        by it, so that the correlation measures the local fluctuations of the broken-
-        symmetry state instead of the global magnetisation that every block shares (which
-        would make a randomly placed block agree as well as the unit's own).
+    control : {"random", "antipodal"}
+        The control block: placed uniformly at random (it can land on the unit's own), or
+        the farthest block on the torus (the unit's block shifted by half the lattice
+        along both axes).
+    given_magnetization : bool, default False
+        Partial correlation given each configuration's magnetisation m: the activations
+        and block values are replaced by their residuals of a least-squares fit on
+        [1, m, sign(m)] before correlating. Every block shares the global magnetisation, which in
+        the ordered phase (where m ≈ ±M) and near J_c (where m fluctuates on the scale of
+        the lattice) makes any block, near or far, agree with any unit; given m, only the
+        local agreement is left, and the control falls to the spins' own correlation at
+        that distance.
 
     Returns
     -------
@@ -228,19 +242,24 @@ def block_agreement(
             f"centers has {corners.shape[0]} rows but activations has "
             f"{values.shape[1]} units; pass one centre per unit"
         )
+    if control not in ("random", "antipodal"):
+        raise InputError(f"control must be 'random' or 'antipodal', got {control!r}")
     rng = as_generator(seed)
-    random_corners = np.stack(
-        [rng.integers(0, size, corners.shape[0]) for size in arr.shape[1:]], axis=1
-    )
+    if control == "random":
+        control_corners = np.stack(
+            [rng.integers(0, size, corners.shape[0]) for size in arr.shape[1:]], axis=1
+        )
+    else:
+        control_corners = np.mod(
+            corners + np.asarray(arr.shape[1:]) // 2, np.asarray(arr.shape[1:])
+        )
     blocks = block_values(arr, corners, block_size, rule, rng)
-    control = block_values(arr, random_corners, block_size, rule, rng)
-    if sample_signs is not None:
-        signs = as_real_array("sample_signs", sample_signs, 1, "(n_samples,)")
-        if signs.shape != (arr.shape[0],) or not np.all(np.abs(signs) == 1):
-            raise InputError(f"sample_signs must be ±1 with shape ({arr.shape[0]},)")
-        values = (values - values.mean(axis=0)) * signs[:, None]
-        blocks, control = blocks * signs[:, None], control * signs[:, None]
-    return _result(values, blocks, control)
+    control_blocks = block_values(arr, control_corners, block_size, rule, rng)
+    if given_magnetization:
+        m = arr.reshape(arr.shape[0], -1).mean(axis=1, dtype=np.float64)
+        values = _residuals(values, m)
+        blocks, control_blocks = _residuals(blocks, m), _residuals(control_blocks, m)
+    return _result(values, blocks, control_blocks)
 
 
 def coarse_block_agreement(

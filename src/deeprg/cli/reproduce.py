@@ -91,5 +91,5 @@ def mehta_schwab(preset, out_dir, device, as_json, no_progress, **overrides) -> 
     out = Path(out_dir)
     click.echo(f"report: {out / 'report.html'}   metrics: {out / 'metrics.json'}")
     for verdict in result["verdicts"]:
-        mark = "yes" if verdict["holds"] else "NO "
+        mark = {True: "yes", False: "NO ", None: "n/a"}[verdict["holds"]]
         click.echo(f"  [{mark}] {verdict['claim']}: {verdict['evidence']}")

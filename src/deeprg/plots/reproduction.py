@@ -20,6 +20,7 @@ __all__ = [
     "plot_receptive_fields",
     "plot_reconstructions",
     "plot_samples",
+    "plot_size_distributions",
     "plot_training_curves",
 ]
 
@@ -142,45 +143,50 @@ def plot_training_curves(histories: Sequence[dict], path: str | os.PathLike) -> 
 
 
 def plot_block_spin_measures(per_layer: Sequence[dict], path: str | os.PathLike) -> Path:
-    """Locality, size growth and correlation length per layer, beside their references.
+    """Locality, block size and correlation length per layer, beside controls and RG.
 
     Parameters
     ----------
     per_layer : sequence of dict
-        One per layer with keys ``window_fraction``, ``window_fraction_shuffled``,
-        ``radius_of_gyration``, ``radius_of_gyration_shuffled``, ``correlation_length``,
-        ``correlation_length_stderr``, ``correlation_length_expected`` (NaN where unavailable).
+        One per layer (``layers`` of ``metrics.json``) with keys ``locality``,
+        ``locality_shuffled``, ``block_side``, ``block_side_expected``,
+        ``radius_of_gyration``, ``correlation_length_active``,
+        ``correlation_length_active_stderr``, ``correlation_length_expected`` (NaN where
+        unavailable or not measurable).
     """
     layers = np.arange(1, len(per_layer) + 1)
 
     def column(key: str) -> np.ndarray:
-        return np.array([float(d.get(key, np.nan)) for d in per_layer])
+        values = [d.get(key) for d in per_layer]
+        return np.array([np.nan if v is None else float(v) for v in values])
 
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
     width = 0.38
-    axes[0].bar(layers - width / 2, column("window_fraction"), width, label="trained")
-    axes[0].bar(
-        layers + width / 2, column("window_fraction_shuffled"), width, label="shuffled control"
-    )
-    axes[0].set_title("Σr² inside best 2bˡ×2bˡ window")
-    axes[0].set_ylim(0, 1)
-    axes[1].plot(layers, column("radius_of_gyration"), "o-", label="trained")
-    axes[1].plot(layers, column("radius_of_gyration_shuffled"), "s--", label="shuffled control")
-    rg0 = column("radius_of_gyration")[0]
+    axes[0].bar(layers - width / 2, column("locality"), width, label="trained")
+    axes[0].bar(layers + width / 2, column("locality_shuffled"), width, label="shuffled control")
+    axes[0].set_title("blob power inside best 2bˡ×2bˡ window")
+    axes[0].set_ylim(0, 1.05)
+    axes[1].plot(layers, column("block_side"), "o-", label="blob block side (robust)")
     axes[1].plot(
-        layers, rg0 * 2.0 ** (layers - 1), ":", color="gray", label="Kadanoff ×2 per layer"
+        layers,
+        np.sqrt(6 * column("radius_of_gyration") ** 2 + 1),
+        "s--",
+        color="gray",
+        label="same from whole-field R_g (old)",
     )
-    axes[1].set_title("receptive-field radius of gyration")
+    axes[1].plot(layers, column("block_side_expected"), ":", color="k", label="Kadanoff bˡ")
+    axes[1].set_yscale("log", base=2)
+    axes[1].set_title("receptive-field size (lattice spacings)")
     axes[2].errorbar(
         layers,
-        column("correlation_length"),
-        yerr=column("correlation_length_stderr"),
+        column("correlation_length_active"),
+        yerr=column("correlation_length_active_stderr"),
         fmt="o-",
         capsize=3,
-        label="measured (lattice spacings)",
+        label="active units (lattice spacings)",
     )
     axes[2].plot(
-        layers, column("correlation_length_expected"), ":", color="gray", label="RG expectation"
+        layers, column("correlation_length_expected"), ":", color="gray", label="data's ξ (RG)"
     )
     axes[2].set_title("correlation length of each layer")
     axes[2].set_ylim(bottom=0)
@@ -188,5 +194,56 @@ def plot_block_spin_measures(per_layer: Sequence[dict], path: str | os.PathLike)
         ax.set_xlabel("layer")
         ax.set_xticks(layers)
         ax.legend(fontsize=8)
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def plot_size_distributions(
+    fields_per_layer: Sequence[np.ndarray], path: str | os.PathLike
+) -> Path:
+    """Histogram of each layer's blob block sides: what the per-layer median summarises.
+
+    Active units (blue, counted; the blob-power-weighted median as a solid line) beside
+    Kadanoff's b^l (dotted) and, in grey, the old whole-field size sqrt(6 R_g² + 1) of every
+    unit, which the noise floor inflates. The title of each panel gives the share of
+    diffuse and weak units, which have no blob and are left out.
+
+    Parameters
+    ----------
+    fields_per_layer : sequence of arrays of shape (n_l, L, L)
+    """
+    from ..analysis import blobs as blob_analysis
+    from ..analysis import radius_of_gyration
+
+    n_layers = len(fields_per_layer)
+    fig, axes = plt.subplots(1, n_layers, figsize=(4.2 * n_layers, 3.4), squeeze=False)
+    size = fields_per_layer[0].shape[-1]
+    bins = np.linspace(0, size / 2, 41)
+    for layer, (ax, fields) in enumerate(zip(axes[0], fields_per_layer, strict=True), start=1):
+        measures = blob_analysis.measure_blobs(fields)
+        active = measures.active
+        old = blob_analysis.equivalent_block_side(radius_of_gyration(fields))
+        ax.hist(np.clip(old, 0, size / 2), bins=bins, color="0.75", label="whole-field R_g (old)")
+        ax.hist(
+            np.clip(measures.block_side[active], 0, size / 2),
+            bins=bins,
+            color="tab:blue",
+            alpha=0.8,
+            label="blob block side, active units",
+        )
+        median = blob_analysis.weighted_median(
+            measures.block_side, np.where(active, measures.strength, 0.0)
+        )
+        if np.isfinite(median):
+            ax.axvline(median, color="tab:blue", lw=2, label=f"weighted median {median:.2f}")
+        ax.axvline(2.0**layer, color="k", ls=":", label=f"Kadanoff bˡ = {2**layer}")
+        ax.set_title(
+            f"layer {layer}: {active.mean():.0%} active, {measures.diffuse.mean():.0%} diffuse, "
+            f"{measures.weak.mean():.0%} weak",
+            fontsize=9,
+        )
+        ax.set_xlabel("size (lattice spacings)")
+        ax.set_ylabel("units")
+        ax.legend(fontsize=7)
     fig.tight_layout()
     return save_figure(fig, path)
