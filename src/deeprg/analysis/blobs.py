@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._random import SeedLike, as_generator
 from ..errors import InputError, check_finite
 from ._common import as_fields, as_window, periodic_box_sums
 
@@ -350,6 +351,9 @@ class BlobLayerSummary:
         Blob-power-weighted median equivalent block side of the active units (NaN if none).
     block_side_q25, block_side_q75 : float
         Weighted quartiles of the same.
+    block_side_stderr : float
+        Bootstrap standard error of ``block_side`` (active units resampled with
+        replacement, 200 times; NaN with fewer than 2 active units).
     locality : float
         Blob-power-weighted median :func:`blob_locality` of the active units.
     locality_control : float
@@ -368,6 +372,7 @@ class BlobLayerSummary:
     block_side: float
     block_side_q25: float
     block_side_q75: float
+    block_side_stderr: float
     locality: float
     locality_control: float
     background_share: float
@@ -394,8 +399,25 @@ def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> flo
     return float(v[order][int(np.searchsorted(cumulative, q * cumulative[-1]))])
 
 
+def _bootstrap_stderr(
+    values: np.ndarray, weights: np.ndarray, seed: SeedLike, n_resamples: int = 200
+) -> float:
+    """Bootstrap standard error of the weighted median over the units with weight > 0."""
+    keep = np.flatnonzero(np.isfinite(values) & (weights > 0))
+    if keep.size < 2:
+        return float("nan")
+    rng = as_generator(seed)
+    draws = rng.choice(keep, size=(n_resamples, keep.size), replace=True)
+    medians = [weighted_median(values[d], weights[d]) for d in draws]
+    return float(np.std(medians, ddof=1))
+
+
 def summarize_blobs(
-    fields: object, window: int, blobs: BlobMeasures, control_fields: object
+    fields: object,
+    window: int,
+    blobs: BlobMeasures,
+    control_fields: object,
+    seed: SeedLike = 0,
 ) -> BlobLayerSummary:
     """Summarise one layer: weighted block side and locality of its active units.
 
@@ -408,6 +430,8 @@ def summarize_blobs(
         :func:`measure_blobs` of ``fields``.
     control_fields : array_like of shape (n_fields, L1, L2)
         The same fields with their sites shuffled (:func:`deeprg.analysis.shuffle_sites`).
+    seed : int, numpy.random.Generator or None, default 0
+        Seeds the bootstrap of ``block_side_stderr``.
 
     Returns
     -------
@@ -426,6 +450,7 @@ def summarize_blobs(
         block_side=weighted_median(blobs.block_side, weights),
         block_side_q25=_weighted_quantile(blobs.block_side, weights, 0.25),
         block_side_q75=_weighted_quantile(blobs.block_side, weights, 0.75),
+        block_side_stderr=_bootstrap_stderr(blobs.block_side, weights, seed),
         locality=weighted_median(locality, weights),
         locality_control=float(np.nanmedian(control)) if np.isfinite(control).any() else nan,
         background_share=float(np.median(blobs.background_share[active])) if active.any() else nan,
