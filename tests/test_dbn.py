@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -70,6 +72,101 @@ def test_generate_gives_reproducible_unit_states(data):
     np.testing.assert_array_equal(first, dbn.generate(10, gibbs_steps=20, seed=1))
     with pytest.raises(InputError, match="n_samples"):
         dbn.generate(0)
+
+
+def _states(n):
+    """All 2^n binary states, unit i = bit i of the row number."""
+    return ((np.arange(2**n)[:, None] >> np.arange(n)) & 1).astype(np.float64)
+
+
+def _softplus(x):
+    return np.logaddexp(0.0, x)
+
+
+def _bernoulli(states, means):
+    """p(states | means) of independent binary units: array (n_conditions, n_states)."""
+    return np.exp(states @ np.log(means).T + (1 - states) @ np.log1p(-means).T).T
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _code(rows):
+    return (np.asarray(rows) @ (1 << np.arange(np.asarray(rows).shape[1]))).astype(np.int64)
+
+
+def _total_variation(rows, exact):
+    counts = np.bincount(_code(rows), minlength=exact.size) / len(rows)
+    return 0.5 * np.abs(counts - exact).sum()
+
+
+@pytest.fixture(scope="module")
+def tiny_dbn():
+    """A 5-4-3 binary DBN with strong random parameters, and its exact distributions."""
+    rng = np.random.default_rng(7)
+    sizes = (5, 4, 3)
+    rbms = [
+        RBM.from_parameters(
+            rng.normal(0, 1.5, (n_in, n_out)), rng.normal(0, 1, n_in), rng.normal(0, 1, n_out)
+        )
+        for n_in, n_out in itertools.pairwise(sizes)
+    ]
+    (w1, a1, b1), (w2, a2, b2) = ((r.weights_, r.visible_bias_, r.hidden_bias_) for r in rbms)
+    v, h1 = _states(5), _states(4)
+    # top RBM's marginal on its visible layer h1, then the directed p(v | h1)
+    log_top = h1 @ a2 + _softplus(b2 + h1 @ w2).sum(1)
+    p_top = np.exp(log_top - log_top.max())
+    p_top /= p_top.sum()
+    down = _bernoulli(v, _sigmoid(a1 + h1 @ w1.T))  # (16 h1 states, 32 v states)
+    p_dbn = p_top @ down
+    # the bottom RBM's own marginal p1(v)
+    log_bottom = v @ a1 + _softplus(b1 + v @ w1).sum(1)
+    p_bottom = np.exp(log_bottom - log_bottom.max())
+    p_bottom /= p_bottom.sum()
+    return DBN.from_rbms(rbms), {"dbn": p_dbn, "bottom": p_bottom, "down": down, "h1": h1}
+
+
+def test_generate_samples_the_exact_dbn_distribution(tiny_dbn):
+    """Top-RBM equilibrium, then a sampled down-pass: p(v) = Σ_h1 p_top(h1) p(v | h1)."""
+    dbn, exact = tiny_dbn
+    # the three distributions the options target are far apart for this network
+    assert 0.5 * np.abs(exact["dbn"] - exact["bottom"]).sum() > 0.1
+    n = 20_000
+    for init, data in (("random", None), ("data", _states(5)[[0, 31, 5]])):
+        rows = dbn.generate(n, gibbs_steps=100, seed=3, init=init, data=data)
+        assert set(np.unique(rows)) <= {0.0, 1.0}
+        assert _total_variation(rows, exact["dbn"]) < 0.03, init
+        assert _total_variation(rows, exact["bottom"]) > 0.07, init
+    # extra bottom-RBM sweeps lead to the bottom RBM's own equilibrium instead
+    rows = dbn.generate(n, gibbs_steps=100, seed=3, visible_steps=100)
+    assert _total_variation(rows, exact["bottom"]) < 0.03
+    assert _total_variation(rows, exact["dbn"]) > 0.07
+
+
+def test_generate_from_data_without_sweeps_samples_the_aggregated_posterior(tiny_dbn):
+    """init="data", gibbs_steps=0: h1 ~ p(h1 | x) for data rows x, then v ~ p(v | h1)."""
+    dbn, exact = tiny_dbn
+    data = _states(5)[[0, 3, 12, 31]]
+    w1, b1 = dbn.rbms_[0].weights_, dbn.rbms_[0].hidden_bias_
+    posterior = _bernoulli(exact["h1"], _sigmoid(b1 + data @ w1)).mean(0)  # (16,)
+    expected = posterior @ exact["down"]
+    rows = dbn.generate(20_000, gibbs_steps=0, seed=5, init="data", data=data)
+    assert _total_variation(rows, expected) < 0.03
+    assert _total_variation(rows, exact["dbn"]) > 0.07
+    # a one-layer network without sweeps returns its starts: the rows, each drawn once
+    few = DBN.from_rbms(dbn.rbms_[:1]).generate(4, gibbs_steps=0, seed=1, init="data", data=data)
+    np.testing.assert_array_equal(np.sort(_code(few)), np.sort(_code(data)))
+    with pytest.raises(InputError, match="needs data"):
+        dbn.generate(5, init="data")
+    with pytest.raises(InputError, match="init"):
+        dbn.generate(5, init="mean")
+    with pytest.raises(InputError, match="only with init='data'"):
+        dbn.generate(5, data=data)
+    with pytest.raises(InputError, match="visible_steps"):
+        dbn.generate(5, visible_steps=-1)
+    with pytest.raises(InputError, match="4 features"):
+        dbn.generate(5, init="data", data=np.zeros((3, 4)))
 
 
 def test_per_layer_settings_and_sampled_propagation(data):

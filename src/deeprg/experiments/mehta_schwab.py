@@ -257,11 +257,7 @@ def analysis_stage(
         gibbs_steps=settings.generation_steps,
         seed=int(seeds[_SEED_GENERATION]),
     )
-    generated_spins = np.where(
-        np.asarray(generated).reshape(-1, size, size) > (0.5 if settings.units == "binary" else 0),
-        1,
-        -1,
-    ).astype(np.int8)
+    generated_spins = _to_spins(generated, settings)
     network_refs = dict(references)
     for name in ("abs_magnetization", "magnetization_squared", "susceptibility"):
         entry = data_obs[f"data.{name}"]
@@ -269,6 +265,7 @@ def analysis_stage(
     metrics.update(
         measurements.observable_records("network", generated_spins, coupling, None, network_refs)
     )
+    metrics.update(_generation_diagnostics(dbn, data, settings, seeds, references))
 
     metrics["data.tau_energy"] = measurements.record(
         samples.tau_energy, note="saved series, Sokal window"
@@ -305,6 +302,60 @@ def analysis_stage(
     }
     arrays["phase"] = phase
     return metrics, arrays, references_info
+
+
+def _to_spins(states, settings: ReproductionSettings) -> np.ndarray:
+    """Visible states of the network (binary or spin units) as ±1 int8 lattices."""
+    threshold = 0.5 if settings.units == "binary" else 0.0
+    size = settings.size
+    return np.where(np.asarray(states).reshape(-1, size, size) > threshold, 1, -1).astype(np.int8)
+
+
+def _generation_diagnostics(
+    dbn, data: np.ndarray, settings: ReproductionSettings, seeds, references: dict
+) -> dict:
+    """Where generated samples lose the data's energy (see docs/generation.md).
+
+    Two references beside ``network.energy_per_spin``, each a sampled down-pass to the
+    visible units:
+
+    - ``network.energy_per_spin_top_from_data``: the top RBM's chains replaced by the data
+      propagated up and sampled there — perfect top-level samples. If these are as far off
+      as the generated ones, longer chains in the top RBM cannot help (not slow mixing).
+    - ``network.energy_per_spin_bottom_one_sweep``: the data up one layer and straight back
+      down through the bottom RBM alone. Its gap to the exact energy is the bottom layer's
+      own modelling error.
+    """
+    from ..rbm import DBN
+
+    s_top, s_bottom = (int(s) for s in child_seeds(int(seeds[_SEED_GENERATION]), 2))
+    n_rows = min(settings.n_generated, len(data))
+    rows = data[:n_rows]
+    top = dbn.generate(n_rows, gibbs_steps=0, seed=s_top, init="data", data=rows)
+    bottom = DBN.from_rbms(dbn.rbms_[:1], device=dbn.device).generate(
+        n_rows, gibbs_steps=1, seed=s_bottom, init="data", data=rows
+    )
+    exact_energy = {"energy_per_spin": references["energy_per_spin"]}
+    out = {}
+    for name, states, note in (
+        (
+            "top_from_data",
+            top,
+            "top RBM replaced by the data propagated up (perfect top-level samples), then a sampled down-pass",
+        ),
+        (
+            "bottom_one_sweep",
+            bottom,
+            "data up one layer and back down through the bottom RBM alone (its own modelling error)",
+        ),
+    ):
+        records = measurements.observable_records(
+            "network", _to_spins(states, settings), settings.coupling, None, exact_energy
+        )
+        entry = records["network.energy_per_spin"]
+        entry["note"] = note
+        out[f"network.energy_per_spin_{name}"] = entry
+    return out
 
 
 # ----------------------------------------------------------------------------- stage 4
