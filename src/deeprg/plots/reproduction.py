@@ -186,7 +186,11 @@ def plot_block_spin_measures(per_layer: Sequence[dict], path: str | os.PathLike)
         label="active units (lattice spacings)",
     )
     axes[2].plot(
-        layers, column("correlation_length_expected"), ":", color="gray", label="data's ξ (RG)"
+        layers,
+        column("correlation_length_expected"),
+        ":",
+        color="gray",
+        label="data's block spins, same estimator",
     )
     axes[2].set_title("correlation length of each layer")
     axes[2].set_ylim(bottom=0)
