@@ -132,6 +132,8 @@ def pipeline_runs(tmp_path_factory):
 def test_pipeline_prints_no_zero_length_and_nothing_beyond_the_lattice(pipeline_runs):
     for coupling, result in pipeline_runs.items():
         assert result["references"]["phase"] == COUPLINGS[coupling]
+        exact_xi = result["references"]["exact_correlation_length"]
+        assert exact_xi is None or exact_xi < SIZE  # never ξ_∞ = 9465 as a reference
         for name, entry in result["metrics"].items():
             if "correlation_length" not in name:
                 continue
