@@ -3,6 +3,8 @@
 import pytest
 import torch
 
+import deeprg
+
 
 @pytest.fixture
 def one_torch_thread():
@@ -15,3 +17,23 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(previous)
+
+
+@pytest.fixture(scope="session")
+def ising():
+    """Wolff samples of the periodic square lattice, drawn once per test session.
+
+    ``ising(size, coupling, n_samples, seed)`` returns spins of shape (n_samples, L, L).
+    """
+    cache = {}
+
+    def draw(size, coupling, n_samples, seed):
+        key = (size, coupling, n_samples, seed)
+        if key not in cache:
+            model = deeprg.IsingSquare(size, coupling=coupling)
+            cache[key] = deeprg.sample(
+                model, n_samples=n_samples, algorithm="wolff", seed=seed, progress=False
+            )
+        return cache[key].spins
+
+    return draw

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from scipy import integrate
 
-import deeprg
 from brute_force import enumerate_square
 from deeprg.analysis import (
     alignment_signs,
@@ -320,20 +319,6 @@ def test_bad_input_raises_input_error(call):
 # Onsager's exponential ξ along an axis, 1/ξ = 2(K* - K) below J_c and 4(K - K*) above
 # (connected correlation of the broken-symmetry state): 1.5789 at J = 0.30, 7.4673 at
 # J = 0.408, 2.1924 at J = 0.50.
-
-
-@pytest.fixture(scope="module")
-def ising():
-    cache = {}
-
-    def draw(size, coupling, n_samples, seed):
-        key = (size, coupling, n_samples, seed)
-        if key not in cache:
-            model = deeprg.IsingSquare(size, coupling=coupling)
-            cache[key] = deeprg.sample(model, n_samples=n_samples, algorithm="wolff", seed=seed)
-        return cache[key].spins
-
-    return draw
 
 
 def xi_exact(coupling):

@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 
-import deeprg
 from deeprg import J_CRITICAL
 from deeprg.analysis import (
     TORUS_CRITICAL_XI_OVER_L,
@@ -20,21 +19,6 @@ from deeprg.analysis import (
 )
 from deeprg.errors import InputError
 from deeprg.exact import onsager
-
-
-@pytest.fixture(scope="module")
-def ising():
-    cache = {}
-
-    def draw(size, coupling, n_samples, seed):
-        key = (size, coupling, n_samples, seed)
-        if key not in cache:
-            model = deeprg.IsingSquare(size, coupling=coupling)
-            cache[key] = deeprg.sample(model, n_samples=n_samples, algorithm="wolff", seed=seed)
-        return cache[key].spins
-
-    return draw
-
 
 # --- classification -------------------------------------------------------------------
 
