@@ -26,7 +26,7 @@ def main() -> None:
 def _register() -> None:
     import importlib
 
-    for name in ("exact", "sample", "train", "rg", "reproduce"):
+    for name in ("exact", "sample", "train", "rg", "reproduce", "sweep"):
         try:
             module = importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:  # a command group not written yet

@@ -18,6 +18,49 @@ def _layers(value: str | None):
         raise click.BadParameter("give hidden layer sizes like 400,100,25") from exc
 
 
+def setting_options(func):
+    """Every reproduction setting but the lattice, coupling and seed, as click options.
+
+    Shared by ``reproduce mehta-schwab`` and ``sweep mehta-schwab`` (where the grid sets
+    those three).
+    """
+    options = [
+        click.option("--samples", "n_samples", type=int, help="Monte Carlo samples."),
+        click.option(
+            "--algorithm", type=click.Choice(["wolff", "swendsen-wang", "metropolis", "heat-bath"])
+        ),
+        click.option(
+            "--layers",
+            callback=lambda ctx, param, value: _layers(value),
+            help="Hidden layer sizes, e.g. 400,100,25.",
+        ),
+        click.option("--epochs", type=int, help="Epochs per layer."),
+        click.option("--lr", "learning_rate", type=float, help="Learning rate."),
+        click.option("--batch-size", type=int),
+        click.option("--cd-k", type=int),
+        click.option("--persistent/--no-persistent", default=None, help="PCD instead of CD."),
+        click.option("--l1", type=float),
+        click.option("--l2", type=float),
+        click.option("--momentum", type=float, help="Final momentum (after the switch)."),
+        click.option("--initial-momentum", type=float, help="Momentum before the switch."),
+        click.option("--momentum-switch-epoch", type=int, help="Epoch of the momentum switch."),
+        click.option(
+            "--weight-init-std", type=float, help="Standard deviation of the initial weights."
+        ),
+        click.option("--units", type=click.Choice(["binary", "spin"])),
+        click.option("--generated", "n_generated", type=int, help="Network-generated samples."),
+        click.option(
+            "--generation-steps", type=int, help="Gibbs steps in the top RBM per generated sample."
+        ),
+        click.option(
+            "--analysis-samples", "n_analysis", type=int, help="Data samples used by the analysis."
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 @click.group(name="reproduce")
 def command() -> None:
     """Reproduce a paper end to end (samples, training, figures, metrics, report)."""
@@ -40,34 +83,7 @@ def command() -> None:
 )
 @click.option("--size", type=int, help="Lattice size L.")
 @click.option("--coupling", type=float, help="Coupling J.")
-@click.option("--samples", "n_samples", type=int, help="Monte Carlo samples.")
-@click.option(
-    "--algorithm", type=click.Choice(["wolff", "swendsen-wang", "metropolis", "heat-bath"])
-)
-@click.option(
-    "--layers",
-    callback=lambda ctx, param, value: _layers(value),
-    help="Hidden layer sizes, e.g. 400,100,25.",
-)
-@click.option("--epochs", type=int, help="Epochs per layer.")
-@click.option("--lr", "learning_rate", type=float, help="Learning rate.")
-@click.option("--batch-size", type=int)
-@click.option("--cd-k", type=int)
-@click.option("--persistent/--no-persistent", default=None, help="PCD instead of CD.")
-@click.option("--l1", type=float)
-@click.option("--l2", type=float)
-@click.option("--momentum", type=float, help="Final momentum (after the switch).")
-@click.option("--initial-momentum", type=float, help="Momentum before the switch.")
-@click.option("--momentum-switch-epoch", type=int, help="Epoch of the momentum switch.")
-@click.option("--weight-init-std", type=float, help="Standard deviation of the initial weights.")
-@click.option("--units", type=click.Choice(["binary", "spin"]))
-@click.option("--generated", "n_generated", type=int, help="Network-generated samples.")
-@click.option(
-    "--generation-steps", type=int, help="Gibbs steps in the top RBM per generated sample."
-)
-@click.option(
-    "--analysis-samples", "n_analysis", type=int, help="Data samples used by the analysis."
-)
+@setting_options
 @click.option("--seed", type=int, help="Master seed.")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
 @click.option("--json", "as_json", is_flag=True, help="Print metrics.json to stdout.")
