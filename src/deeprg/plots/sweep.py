@@ -103,7 +103,7 @@ def plot_sweep(results: Sequence[dict], out: Path) -> dict[str, Path]:
     paths["thermodynamics"] = save_figure(fig, out / "sweep_thermodynamics.png")
 
     # correlation lengths: data and every layer, against Onsager's ξ(J)
-    fig, axes = plt.subplots(1, n_layers + 1, figsize=(4.2 * (n_layers + 1), 3.8), squeeze=False)
+    fig, axes = plt.subplots(1, n_layers + 1, figsize=(4.6 * (n_layers + 1), 4.4), squeeze=False)
     xi = np.array([onsager(j).correlation_length for j in fine])
     for layer, ax in enumerate(axes[0]):
         ax.plot(
