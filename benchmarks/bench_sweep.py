@@ -5,10 +5,10 @@ overhead per point.
     python benchmarks/bench_sweep.py --workers 4 --sizes 16,24,32
 
 For each worker count the whole sweep runs in a fresh output folder (cluster start-up,
-every point and the summary included). The speed-up is wall(1) / wall(N). The overhead
-per point is (N × wall(N) - Σ point seconds) / points: what the workers spend on anything
-but the reproductions themselves (task transfer, cluster start and stop, the client's
-writes and the summary), spread over the points.
+every point and the summary included). The speed-up is wall(1) / wall(N). Fixed costs are
+timed apart: starting and stopping the local cluster, and writing the summary (CSV, figures,
+report). Dask's overhead per point is what remains, (N × (wall - fixed) - Σ point seconds)
+/ points: task transfer, scheduling and the client's writes of each point.
 """
 
 from __future__ import annotations
@@ -20,9 +20,19 @@ import time
 from pathlib import Path
 
 from deeprg.experiments import sweep
+from deeprg.experiments.sweep_report import write_summary
 
 
-def run(points, workers: int) -> tuple[float, float]:
+def cluster_seconds(workers: int) -> float:
+    """Start and stop a local cluster of ``workers`` processes, as the sweep does."""
+    started = time.perf_counter()
+    client, cluster = sweep._open_client(workers, None)
+    client.close()
+    cluster.close()
+    return time.perf_counter() - started
+
+
+def run(points, workers: int) -> tuple[float, float, float]:
     with tempfile.TemporaryDirectory(prefix="deeprg-bench-sweep-") as tmp:
         started = time.perf_counter()
         sweep.run_sweep(points, tmp, workers=workers, progress=False)
@@ -31,7 +41,10 @@ def run(points, workers: int) -> tuple[float, float]:
             json.loads(path.read_text())["sweep_point"]["worker_seconds"]
             for path in Path(tmp).glob("points/*/metrics.json")
         )
-    return wall, busy
+        started = time.perf_counter()
+        write_summary(points, Path(tmp), {})
+        summary = time.perf_counter() - started
+    return wall, busy, summary
 
 
 def main() -> None:
@@ -46,13 +59,21 @@ def main() -> None:
     )
     rows = []
     for workers in (1, args.workers):
-        wall, busy = run(points, workers)
-        overhead = (workers * wall - busy) / len(points)
-        rows.append((workers, wall, busy, overhead))
+        wall, busy, summary = run(points, workers)
+        start_stop = cluster_seconds(workers)
+        overhead = (workers * (wall - summary - start_stop) - busy) / len(points)
+        rows.append((workers, wall, busy, start_stop, summary, overhead))
     print(f"{len(points)} {args.preset} points ({args.couplings} × L = {args.sizes})")
-    print(f"{'workers':>8} {'wall s':>8} {'Σ point s':>10} {'overhead s/point':>17}")
-    for workers, wall, busy, overhead in rows:
-        print(f"{workers:>8} {wall:>8.1f} {busy:>10.1f} {overhead:>17.2f}")
+    print(
+        f"{'workers':>8} {'wall s':>8} {'Σ point s':>10} {'cluster s':>10} {'summary s':>10}"
+        f" {'overhead s/point':>17} {'points/h/core':>14}"
+    )
+    for workers, wall, busy, start_stop, summary, overhead in rows:
+        per_core = 3600 / (busy / len(points))
+        print(
+            f"{workers:>8} {wall:>8.1f} {busy:>10.1f} {start_stop:>10.1f} {summary:>10.1f}"
+            f" {overhead:>17.2f} {per_core:>14.0f}"
+        )
     print(f"speed-up {rows[0][1] / rows[1][1]:.2f}× on {args.workers} workers")
 
 
