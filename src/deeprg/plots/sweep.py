@@ -115,7 +115,7 @@ def plot_sweep(results: Sequence[dict], out: Path) -> dict[str, Path]:
         _plot_metric(ax, results, metric, colors)
         if layer == 0:
             _plot_metric(
-                ax, results, "data.correlation_length_exponential", colors, " (exp. fit)", fmt="s:"
+                ax, results, "data.correlation_length_exponential", colors, " (exp. fit)", fmt="s"
             )
         ax.set_yscale("log")
         ax.set_ylim(0.5, 2 * max(sizes))
@@ -123,7 +123,9 @@ def plot_sweep(results: Sequence[dict], out: Path) -> dict[str, Path]:
             ax.axhline(size, color=colors[size], lw=0.6, ls=":")
         _finish(
             ax,
-            "data (dotted: L)" if layer == 0 else f"layer {layer}, active units",
+            "data: ○ second moment, □ exponential fit (dotted: L)"
+            if layer == 0
+            else f"layer {layer}, active units",
             "ξ (lattice spacings)",
         )
     fig.tight_layout()
