@@ -657,8 +657,10 @@ def verdicts(per_layer: Sequence[dict], metrics: dict, phase: dict | None = None
     - local: blob locality ≥ ½ and its excess over the shuffled control
       (f - f_shuffled) / (1 - f_shuffled) ≥ ½;
     - growth by b = 2: geometric-mean block-side ratio in [1.5, 2.5];
-    - correlation length kept: the active units' ξ within 25 % (and 2 standard errors) of
-      the reference, the data's own ξ measured the same way;
+    - correlation length kept: the active units' ξ within 25 % (or 2 standard errors) of
+      the reference, the data's majority-rule block spins of the layer's block side
+      measured the same way (:func:`block_spin_reference`); a layer with no correlation at
+      all where that reference is resolvable fails;
     - tracks majority-rule block spins: partial agreement given the magnetisation ≥ ½, and
       its excess over the farthest block's ≥ ½.
     """
@@ -677,6 +679,13 @@ def verdicts(per_layer: Sequence[dict], metrics: dict, phase: dict | None = None
             }
         )
 
+    def skip_unmeasurable(claim: str, entry: dict) -> bool:
+        """Add a not-measurable verdict for a missing or unmeasurable metric; say if so."""
+        if entry and "not_measurable" not in entry:
+            return False
+        add(claim, None, "not measurable: " + entry.get("not_measurable", "no measurement"))
+        return True
+
     for row in per_layer:
         layer = row["layer"]
         prefix = f"layer{layer}"
@@ -693,64 +702,47 @@ def verdicts(per_layer: Sequence[dict], metrics: dict, phase: dict | None = None
             if measurable
             else "not measurable: no active (blob-like) units",
         )
+        claim = f"layer {layer} representation keeps the correlation length (ξ_l ≈ ξ_0)"
         xi = metrics.get(f"{prefix}.correlation_length_active", {})
         if xi.get("contradicts_reference"):
             add(
-                f"layer {layer} representation keeps the correlation length (ξ_l ≈ ξ_0)",
+                claim,
                 False,
                 f"{xi['not_measurable']}, while the reference ξ = {xi['reference']:.2f} "
                 f"({xi.get('reference_source', '')}) is resolvable at this spacing",
             )
-        elif "not_measurable" in xi or not xi:
-            add(
-                f"layer {layer} representation keeps the correlation length (ξ_l ≈ ξ_0)",
-                None,
-                "not measurable: " + xi.get("not_measurable", "no measurement"),
-            )
-        else:
+        elif not skip_unmeasurable(claim, xi):
             value, reference = xi["value"], xi["reference"]
             error = np.hypot(xi.get("stderr", 0.0), xi.get("reference_stderr", 0.0))
-            close = abs(value - reference) <= max(0.25 * reference, 2 * error)
             add(
-                f"layer {layer} representation keeps the correlation length (ξ_l ≈ ξ_0)",
-                close,
+                claim,
+                abs(value - reference) <= max(0.25 * reference, 2 * error),
                 f"ξ = {value:.2f} ± {xi.get('stderr', float('nan')):.2f} lattice spacings "
                 f"(active units) vs {reference:.2f} ({xi.get('reference_source', '')})",
             )
+        claim = f"layer {layer} units track majority-rule block spins"
         agreement = metrics.get(f"{prefix}.majority_agreement", {})
-        if "not_measurable" in agreement or not agreement:
-            add(
-                f"layer {layer} units track majority-rule block spins",
-                None,
-                "not measurable: " + agreement.get("not_measurable", "no measurement"),
-            )
-        else:
+        if not skip_unmeasurable(claim, agreement):
             value, control = agreement["value"], agreement["control"]
             add(
-                f"layer {layer} units track majority-rule block spins",
+                claim,
                 value >= 0.5 and _excess(value, control) >= 0.5,
                 f"weighted median partial |corr| (given the magnetisation) {value:.2f} vs "
                 f"{control:.2f} for the farthest block",
             )
+    claim = "receptive fields grow by Kadanoff's factor b = 2 per layer"
     ratio = metrics.get("growth.size_ratio_mean")
-    if ratio is not None:
-        if "not_measurable" in ratio:
-            add(
-                "receptive fields grow by Kadanoff's factor b = 2 per layer",
-                None,
-                "not measurable: " + ratio["not_measurable"],
-            )
-        else:
-            sides = ", ".join(
-                f"{row['block_side']:.2f} ± {row['block_side_stderr']:.2f}" for row in per_layer
-            )
-            add(
-                "receptive fields grow by Kadanoff's factor b = 2 per layer",
-                1.5 <= ratio["value"] <= 2.5,
-                f"geometric-mean growth of the blob block side {ratio['value']:.2f} ± "
-                f"{ratio.get('stderr', float('nan')):.2f} per layer (block sides {sides} "
-                "lattice spacings)",
-            )
+    if ratio is not None and not skip_unmeasurable(claim, ratio):
+        sides = ", ".join(
+            f"{row['block_side']:.2f} ± {row['block_side_stderr']:.2f}" for row in per_layer
+        )
+        add(
+            claim,
+            1.5 <= ratio["value"] <= 2.5,
+            f"geometric-mean growth of the blob block side {ratio['value']:.2f} ± "
+            f"{ratio.get('stderr', float('nan')):.2f} per layer (block sides {sides} "
+            "lattice spacings)",
+        )
     network_energy = metrics.get("network.energy_per_spin")
     if network_energy is not None and "reference" in network_energy:
         sigma = network_energy.get("deviation_sigma")
