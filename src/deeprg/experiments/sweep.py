@@ -411,8 +411,9 @@ def run_sweep(
                         _write_point(point_dir / point.key, point, payload)
                         computed.append(point.key)
                     if bar is not None:
+                        running = sum(len(keys) for keys in client.processing().values())
                         bar.update(1)
-                        bar.set_postfix(done=len(computed), failed=len(failed))
+                        bar.set_postfix(done=len(computed), running=running, failed=len(failed))
             except KeyboardInterrupt:
                 for future in futures:
                     future.cancel()
