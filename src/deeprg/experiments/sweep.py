@@ -65,25 +65,23 @@ def parse_couplings(spec: str) -> tuple[float, ...]:
     text = str(spec).strip()
     if not text:
         raise InputError("--couplings is empty; give e.g. 0.36,0.40,0.44 or 0.36:0.48:4")
+    parts = text.split(":")
     try:
-        if ":" in text:
-            parts = text.split(":")
-            if len(parts) != 3:
-                raise ValueError
+        if len(parts) == 3:
             start, stop, count = float(parts[0]), float(parts[1]), int(parts[2])
-            if count < 1:
-                raise InputError(f"--couplings range count must be >= 1, got {count}")
-            values = (
-                [start]
-                if count == 1
-                else [start + (stop - start) * k / (count - 1) for k in range(count)]
-            )
-        else:
+        elif len(parts) == 1:
             values = [float(part) for part in text.split(",") if part.strip()]
+        else:
+            raise ValueError(text)
     except ValueError as exc:
         raise InputError(
             f"cannot read --couplings {spec!r}; give numbers like 0.36,0.40 or START:STOP:COUNT"
         ) from exc
+    if len(parts) == 3:
+        if count < 1:
+            raise InputError(f"--couplings range count must be >= 1, got {count}")
+        step = (stop - start) / (count - 1) if count > 1 else 0.0
+        values = [start + step * k for k in range(count)]
     if not values:
         raise InputError("--couplings is empty; give e.g. 0.36,0.40,0.44 or 0.36:0.48:4")
     if not all(math.isfinite(v) for v in values):
