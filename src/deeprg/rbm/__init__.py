@@ -2,6 +2,8 @@
 
 - :class:`RBM`: binary or spin units, CD-k/PCD training, exact and AIS partition functions,
   exact unit conversion, scikit-learn estimator conventions.
+- :class:`ConvRBM`: a periodic 2-D convolutional (weight-shared) RBM, exactly equivalent to
+  the dense RBM of :meth:`ConvRBM.to_dense`, with conv-based conditionals and training.
 - :class:`DBN`: a greedy layer-wise stack of RBMs with up/down passes and receptive fields.
 
 Modules: :mod:`~deeprg.rbm.functional` (energies, free energies, sampling on tensors),
@@ -16,6 +18,7 @@ parameters are the negatives of ours.
 from __future__ import annotations
 
 from .checkpoint import CheckpointMismatchError
+from .conv import ConvRBM
 from .dbn import DBN
 from .partition import MAX_EXACT_UNITS, AISResult, ais_log_partition, exact_log_partition
 from .rbm import RBM
@@ -28,6 +31,7 @@ __all__ = [
     "RBM",
     "AISResult",
     "CheckpointMismatchError",
+    "ConvRBM",
     "TrainingDivergedError",
     "ais_log_partition",
     "binary_to_spin",
