@@ -8,6 +8,9 @@
   imported only when training).
 - :mod:`~deeprg.rg.block_spin`: majority-rule and decimation block spins of lattice samples.
 - :mod:`~deeprg.rg.check`: the exactness table behind ``deeprg rg check``.
+- :mod:`~deeprg.rg.mcrg`: Swendsen's Monte Carlo renormalization group, y_T and y_h from
+  linearised RG matrices of blocked samples (imported on first use: it compiles a numba
+  kernel).
 
 State indexing everywhere follows :func:`enumerate_states` (re-exported from
 :mod:`deeprg.exact`): row k holds the bits of k, unit 0 the most significant bit.
@@ -59,12 +62,14 @@ from .mapping import (
 
 __all__ = [
     "DecimationNetwork",
+    "MCRGResult",
     "RBMParameters",
     "as_rbm_parameters",
     "chain_energies",
     "chain_rbm",
     "chain_sublattice_indices",
     "conditional_identity_residual",
+    "critical_samples",
     "decimation_block_spins",
     "decimation_constant",
     "decimation_coupling",
@@ -84,6 +89,7 @@ __all__ = [
     "learned_decimation",
     "lin_tegmark_energy",
     "lin_tegmark_transform",
+    "linearized_rg_matrix",
     "log_conditional_hidden",
     "log_partition_function",
     "log_trace",
@@ -91,9 +97,28 @@ __all__ = [
     "mapping_transform",
     "match_hidden_units",
     "max_decimation_steps",
+    "mcrg_exponents",
     "mutual_information",
+    "operator_sums",
     "rg_hamiltonian",
     "ring_couplings",
     "trace_residual",
     "visible_hamiltonian",
 ]
+
+_MCRG_NAMES = (
+    "MCRGResult",
+    "critical_samples",
+    "linearized_rg_matrix",
+    "mcrg_exponents",
+    "operator_sums",
+)
+
+
+def __getattr__(name: str):
+    """Import :mod:`deeprg.rg.mcrg` (and numba) only when one of its names is used."""
+    if name in _MCRG_NAMES:
+        from . import mcrg
+
+        return getattr(mcrg, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
