@@ -201,3 +201,71 @@ def check(
             click.echo(f"figure: {out}")
     if not table["passed"]:
         raise SystemExit(1)
+
+
+@command.command(name="exponents")
+@click.option("--size", type=int, default=64, show_default=True, help="Lattice size L.")
+@click.option("--coupling", type=float, default=None, help="Coupling K (default: the exact J_c).")
+@click.option(
+    "--transform",
+    type=click.Choice(["majority", "majority3", "decimation", "learned"]),
+    default="majority",
+    show_default=True,
+    help="Block-spin transform; learned trains a stack of ConvRBMs on the samples first.",
+)
+@click.option(
+    "--samples",
+    "n_samples",
+    type=int,
+    default=50_000,
+    show_default=True,
+    help="Wolff configurations (10 clusters apart).",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--kernel-size", type=int, default=2, show_default=True, help="Learned: k >= 2.")
+@click.option("--epochs", type=int, default=5, show_default=True, help="Learned: per level.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write report.html here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the estimates as JSON.")
+@click.option("--no-progress", is_flag=True, help="Hide the sampling progress bar.")
+@handle_errors
+def exponents(
+    size, coupling, transform, n_samples, seed, kernel_size, epochs, out_dir, as_json, no_progress
+) -> None:
+    """Critical exponents y_T and y_h by Monte Carlo RG, per blocking step, against exact."""
+    from ..experiments.exponents import run_exponents
+    from ..models import J_CRITICAL
+
+    result = run_exponents(
+        size,
+        coupling=J_CRITICAL if coupling is None else coupling,
+        transform=transform,
+        n_samples=n_samples,
+        seed=seed,
+        kernel_size=kernel_size,
+        epochs=epochs,
+        out_dir=out_dir,
+        progress=not (no_progress or as_json),
+        log=(lambda message: None) if as_json else (lambda m: click.echo(m, err=True)),
+    )
+    if as_json:
+        emit_json(result)
+        return
+    click.echo(f"{'step':>4} {'ops':>3} {'y_T':>16} {'y_h':>18}   (exact y_T = 1, y_h = 1.875)")
+    for e in result["estimates"]:
+        if e["n_operators"] not in (result["n_even"], result["n_odd"], 1, 2):
+            continue
+        y_t = f"{e['y_T']:.4f} ± {e['y_T_err']:.4f}" if e.get("measurable", True) else "—"
+        y_h = f"{e['y_h']:.4f} ± {e['y_h_err']:.4f}" if e.get("y_h") == e.get("y_h") else "—"
+        click.echo(f"{e['level']:>4} {e['n_operators']:>3} {y_t:>16} {y_h:>18}")
+    best = result["best"]
+    if best.get("y_T") is None or best["y_T"] != best["y_T"]:
+        click.echo(f"best: not measurable — {best.get('reason') or best.get('rule', '')}")
+    else:
+        click.echo(
+            f"best: y_T = {best['y_T']:.4f} ± {best['y_T_err']:.4f}, y_h = {best['y_h']:.4f} ± "
+            f"{best['y_h_err']:.4f} ({best.get('rule', '')})"
+        )
+    if "verdict" in result:
+        click.echo(result["verdict"]["statement"])
+    if out_dir:
+        click.echo(f"report: {out_dir}/report.html")
