@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -52,6 +53,27 @@ def test_learned_transform_writes_report_with_verdict(tmp_path):
     assert "majority" in statement and statement in result.output
     page = (out / "report.html").read_text()
     assert "Verdict" in page and page.count("<img") == 2
+    # the learned levels are saved, and reloading them gives the same kernels
+    again = invoke(
+        "--size",
+        "16",
+        "--samples",
+        "2000",
+        "--transform",
+        "learned",
+        "--model",
+        str(out / "model.h5"),
+        "--json",
+    )
+    assert again.exit_code == 0, again.output
+    reloaded = np.array(json.loads(again.output)["kernels"])
+    np.testing.assert_allclose(reloaded, np.array(data["kernels"]), rtol=1e-6)
+    # a conv model file is refused by the dense loader with a one-line pointer
+    from deeprg import io
+    from deeprg.errors import InputError
+
+    with pytest.raises(InputError, match="load_conv_layers"):
+        io.load_model(out / "model.h5")
 
 
 @pytest.mark.parametrize(

@@ -291,6 +291,11 @@ def load_layers(path: str | os.PathLike) -> tuple[list[dict[str, Any]], dict[str
         layers = []
         for key in keys:
             g = f["layers"][key]
+            if str(g.attrs.get("kind", "dense")) == "conv":
+                raise InputError(
+                    f"{path} holds convolutional (ConvRBM) layers; load it with "
+                    "deeprg.io.load_conv_layers or deeprg rg exponents --model"
+                )
             layers.append(
                 {
                     "weights": g["weights"][...],
@@ -307,6 +312,67 @@ def load_layers(path: str | os.PathLike) -> tuple[list[dict[str, Any]], dict[str
                 f"{path}: layer {index} biases do not match its weights; file is corrupt"
             )
     return layers, attrs
+
+
+def save_conv_layers(
+    models: list, path: str | os.PathLike, overwrite: bool = False, metadata: dict | None = None
+) -> Path:
+    """Write a stack of fitted ConvRBMs (a learned block-spin transform) as a model file.
+
+    Each ``layers/<l>`` group has ``kind = "conv"``, the datasets ``weights`` (the kernels,
+    shape (C, k, k)), ``visible_bias`` (shape (1,), shared by every site) and
+    ``hidden_bias`` (shape (C,)), and the attributes ``units``, ``stride`` and
+    ``lattice_shape``, in the sign convention of the dense layers.
+    """
+    with atomic_write(path, overwrite=overwrite) as tmp, h5py.File(tmp, "w") as f:
+        f.attrs["format"] = MODEL_FORMAT
+        f.attrs["format_version"] = FORMAT_VERSION
+        f.attrs["deeprg_version"] = __version__
+        f.attrs["n_layers"] = len(models)
+        for key, value in (metadata or {}).items():
+            f.attrs[key] = _attr(value)
+        group = f.create_group("layers")
+        for index, model in enumerate(models):
+            g = group.create_group(str(index))
+            g.attrs["kind"] = "conv"
+            g.create_dataset("weights", data=np.asarray(model.weights_, dtype=np.float64))
+            g.create_dataset("visible_bias", data=np.atleast_1d(float(model.visible_bias_)))
+            g.create_dataset("hidden_bias", data=np.asarray(model.hidden_bias_, dtype=np.float64))
+            g.attrs["units"] = model.units
+            g.attrs["stride"] = int(model.stride)
+            g.attrs["lattice_shape"] = np.asarray(model.lattice_shape_, dtype=np.int64)
+    return Path(path)
+
+
+def load_conv_layers(path: str | os.PathLike) -> tuple[list, dict[str, Any]]:
+    """Read a file of :func:`save_conv_layers` back as fitted ConvRBMs (and root attributes)."""
+    from .rbm import ConvRBM
+
+    with _open_checked(path, MODEL_FORMAT) as f:
+        if "layers" not in f or not len(f["layers"]):
+            raise InputError(f"{path} has no layers; the file is incomplete")
+        models = []
+        for key in sorted(f["layers"].keys(), key=int):
+            g = f["layers"][key]
+            if str(g.attrs.get("kind", "dense")) != "conv":
+                raise InputError(
+                    f"{path}: layer {key} is not a ConvRBM layer; load dense models with load_model"
+                )
+            try:
+                models.append(
+                    ConvRBM.from_parameters(
+                        g["weights"][...],
+                        float(g["visible_bias"][0]),
+                        g["hidden_bias"][...],
+                        lattice_shape=tuple(int(v) for v in g.attrs["lattice_shape"]),
+                        stride=int(g.attrs["stride"]),
+                        units=str(g.attrs["units"]),
+                    )
+                )
+            except KeyError as exc:
+                raise InputError(f"{path}: layer {key} lacks {exc}; the file is corrupt") from exc
+        attrs = dict(f.attrs)
+    return models, attrs
 
 
 def load_model(path: str | os.PathLike):

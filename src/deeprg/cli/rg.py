@@ -224,12 +224,32 @@ def check(
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--kernel-size", type=int, default=2, show_default=True, help="Learned: k >= 2.")
 @click.option("--epochs", type=int, default=5, show_default=True, help="Learned: per level.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write report.html here.")
+@click.option(
+    "--model",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Learned: load the ConvRBM levels from this file (an earlier --out DIR/model.h5).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    help="Write report.html, exponents.json (and the learned levels as model.h5) here.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the estimates as JSON.")
 @click.option("--no-progress", is_flag=True, help="Hide the sampling progress bar.")
 @handle_errors
 def exponents(
-    size, coupling, transform, n_samples, seed, kernel_size, epochs, out_dir, as_json, no_progress
+    size,
+    coupling,
+    transform,
+    n_samples,
+    seed,
+    kernel_size,
+    epochs,
+    model,
+    out_dir,
+    as_json,
+    no_progress,
 ) -> None:
     """Critical exponents y_T and y_h by Monte Carlo RG, per blocking step, against exact."""
     from ..experiments.exponents import run_exponents
@@ -244,6 +264,7 @@ def exponents(
         kernel_size=kernel_size,
         epochs=epochs,
         out_dir=out_dir,
+        model=model,
         progress=not (no_progress or as_json),
         log=(lambda message: None) if as_json else (lambda m: click.echo(m, err=True)),
     )

@@ -121,6 +121,7 @@ def run_exponents(
     epochs: int = 5,
     n_train: int = 2000,
     out_dir: str | Path | None = None,
+    model: str | Path | None = None,
     progress: bool = False,
     log: Callable[[str], None] | None = None,
 ) -> dict:
@@ -154,6 +155,8 @@ def run_exponents(
         raise InputError(
             f"--samples must be at least {MIN_SAMPLES} configurations, got {n_samples}"
         )
+    if model is not None and transform != "learned":
+        raise InputError("--model is a learned transform; use it with --transform learned")
     if transform == "learned" and kernel_size < 2:
         raise InputError(f"kernel_size must be at least the stride 2, got {kernel_size}")
     sample_seed, mcrg_seed, train_seed = (int(s) for s in child_seeds(seed, 3))
@@ -175,15 +178,27 @@ def run_exponents(
         if levels < 1:
             raise InputError(f"L = {size} is too small to block; use L >= 8 divisible by 2")
         t0 = time.perf_counter()
-        log(f"exponents: training {levels} ConvRBM levels (k = {kernel_size}, b = 2)")
-        blocking = train_learned_blocking(
-            spins,
-            levels,
-            kernel_size=kernel_size,
-            epochs=epochs,
-            n_train=n_train,
-            seed=train_seed,
-        )
+        if model is not None:
+            from ..rg.learned_blocking import LearnedBlocking
+
+            models, _ = io.load_conv_layers(model)
+            if tuple(models[0].lattice_shape_) != (size, size) or len(models) < levels:
+                raise InputError(
+                    f"{model} blocks {models[0].lattice_shape_[0]}² lattices over {len(models)} "
+                    f"levels; this run needs L = {size} and {levels} levels"
+                )
+            blocking = LearnedBlocking(models[:levels], "sample", 2, train_seed)
+            log(f"exponents: loaded {len(models)} ConvRBM levels from {model}")
+        else:
+            log(f"exponents: training {levels} ConvRBM levels (k = {kernel_size}, b = 2)")
+            blocking = train_learned_blocking(
+                spins,
+                levels,
+                kernel_size=kernel_size,
+                epochs=epochs,
+                n_train=n_train,
+                seed=train_seed,
+            )
         timings["training_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         result = mcrg_exponents(spins, blocking, levels=levels, seed=mcrg_seed).as_dict()
@@ -192,6 +207,7 @@ def run_exponents(
         timings["mcrg_s"] = time.perf_counter() - t0
         result["majority"] = majority
         result["kernels"] = [k.tolist() for k in blocking.kernels()]
+        learned_models = blocking.models
         result["verdict"] = verdict(result, majority)
     else:
         t0 = time.perf_counter()
@@ -202,6 +218,13 @@ def run_exponents(
         out.mkdir(parents=True, exist_ok=True)
         from .exponents_report import write_report
 
+        if transform == "learned" and model is None:
+            io.save_conv_layers(
+                learned_models,
+                out / "model.h5",
+                overwrite=True,
+                metadata={"kind": "learned block-spin transform", "coupling": float(coupling)},
+            )
         with io.atomic_write(out / "exponents.json", overwrite=True) as tmp:
             tmp.write_text(json.dumps(jsonable(result), indent=2, allow_nan=False))
         write_report(result, out)
