@@ -82,7 +82,9 @@ def _time_floor(epochs: int) -> list[float]:
 def _time_deeprg(epochs: int, **options) -> list[float]:
     from deeprg.rbm import RBM
 
-    rbm = RBM(N_HIDDEN, epochs=epochs + 1, batch_size=BATCH, learning_rate=0.1, seed=0, **options)
+    rbm = RBM(
+        N_HIDDEN, epochs=epochs + 1, batch_size=BATCH, learning_rate=0.1, random_state=0, **options
+    )
     rbm.fit(_speed_data())
     return rbm.history_["seconds"][1:]  # the first epoch warms up allocations and threads
 
@@ -217,7 +219,7 @@ def quality_table(seeds: int, epochs: int, batch: int, learning_rate: float) -> 
                     epochs=epochs,
                     batch_size=batch,
                     learning_rate=learning_rate,
-                    seed=seed,
+                    random_state=seed,
                     history_samples=0,
                     **extra,
                 ).fit(train)

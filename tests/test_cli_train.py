@@ -60,7 +60,7 @@ def test_train_writes_the_library_model(tmp_path, sample_file, units):
     assert summary["layers"] == [16, 8, 4] and summary["seed"] == 3
     assert np.isfinite(summary["layer1_reconstruction_error"])
     data = spins.astype(np.float32) if units == "spin" else (spins.astype(np.float32) + 1) / 2
-    expected = DBN((8, 4), units=units, epochs=2, batch_size=30, seed=3, l1=1e-3).fit(data)
+    expected = DBN((8, 4), units=units, epochs=2, batch_size=30, random_state=3, l1=1e-3).fit(data)
     loaded = load_model(out)
     for got, want in zip(loaded.rbms_, expected.rbms_, strict=True):
         np.testing.assert_array_equal(got.weights_, want.weights_)

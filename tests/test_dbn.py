@@ -20,7 +20,7 @@ def data():
     return (rng.random((300, 16)) < np.linspace(0.2, 0.8, 16)).astype(np.float32)
 
 
-SETTINGS = {"epochs": 2, "batch_size": 30, "seed": 4}
+SETTINGS = {"epochs": 2, "batch_size": 30, "random_state": 4}
 
 
 def test_greedy_training_feeds_each_layer_the_means_below(data):
@@ -30,7 +30,9 @@ def test_greedy_training_feeds_each_layer_the_means_below(data):
     seeds = child_seeds(4, 6)
     representation = data
     for index, n_hidden in enumerate((8, 4, 3)):
-        alone = RBM(n_hidden, epochs=2, batch_size=30, seed=int(seeds[index])).fit(representation)
+        alone = RBM(n_hidden, epochs=2, batch_size=30, random_state=int(seeds[index])).fit(
+            representation
+        )
         np.testing.assert_array_equal(alone.weights_, dbn.rbms_[index].weights_)
         representation = alone.transform(representation)
     np.testing.assert_allclose(dbn.transform(data), representation, rtol=1e-6)
@@ -170,7 +172,9 @@ def test_generate_from_data_without_sweeps_samples_the_aggregated_posterior(tiny
 
 
 def test_per_layer_settings_and_sampled_propagation(data):
-    dbn = DBN((8, 4), epochs=(3, 1), learning_rate=[0.1, 0.05], batch_size=30, seed=0).fit(data)
+    dbn = DBN((8, 4), epochs=(3, 1), learning_rate=[0.1, 0.05], batch_size=30, random_state=0).fit(
+        data
+    )
     assert [len(h["epoch"]) for h in dbn.history_] == [3, 1]
     assert [r.learning_rate for r in dbn.rbms_] == [0.1, 0.05]
     with pytest.raises(InputError, match="2 layers"):
@@ -195,14 +199,16 @@ def test_checkpoint_dir_reuses_and_resumes_layers(tmp_path, data):
     Layer 1 resumes from its checkpoint; layer 2's checkpoint was made on layer 1's older
     output, so it is retrained from scratch (the same seed gives the same result).
     """
-    straight = DBN((8, 4), epochs=3, batch_size=30, seed=4).fit(data)
+    straight = DBN((8, 4), epochs=3, batch_size=30, random_state=4).fit(data)
     DBN((8, 4), **SETTINGS).fit(data, checkpoint_dir=tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["layer1.pt", "layer2.pt"]
-    resumed = DBN((8, 4), epochs=3, batch_size=30, seed=4).fit(data, checkpoint_dir=tmp_path)
+    resumed = DBN((8, 4), epochs=3, batch_size=30, random_state=4).fit(
+        data, checkpoint_dir=tmp_path
+    )
     for a, b in zip(resumed.rbms_, straight.rbms_, strict=True):
         np.testing.assert_array_equal(a.weights_, b.weights_)
         np.testing.assert_array_equal(a.hidden_bias_, b.hidden_bias_)
-    reused = DBN((8, 4), epochs=3, batch_size=30, seed=4).fit(data, checkpoint_dir=tmp_path)
+    reused = DBN((8, 4), epochs=3, batch_size=30, random_state=4).fit(data, checkpoint_dir=tmp_path)
     np.testing.assert_array_equal(reused.rbms_[1].weights_, straight.rbms_[1].weights_)
     with pytest.raises(InputError, match="does not exist"):
         DBN((8,)).fit(data, checkpoint_dir=tmp_path / "missing")
@@ -232,8 +238,8 @@ def test_from_rbms_and_model_file_round_trip(tmp_path, data):
 
 
 def test_check_params_does_not_consume_a_generator_seed(data):
-    checked = DBN(layers=(6, 3), **{**SETTINGS, "seed": np.random.default_rng(9)})
+    checked = DBN(layers=(6, 3), **{**SETTINGS, "random_state": np.random.default_rng(9)})
     checked.check_params()
     checked.fit(data)
-    plain = DBN(layers=(6, 3), **{**SETTINGS, "seed": np.random.default_rng(9)}).fit(data)
+    plain = DBN(layers=(6, 3), **{**SETTINGS, "random_state": np.random.default_rng(9)}).fit(data)
     np.testing.assert_array_equal(checked.rbms_[0].weights_, plain.rbms_[0].weights_)

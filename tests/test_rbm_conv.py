@@ -207,7 +207,7 @@ def test_fit_raises_exact_log_likelihood_on_4x4_ising(ising):
         learning_rate=0.01,
         batch_size=50,
         epochs=15,
-        seed=3,
+        random_state=3,
     )
     assert model.fit(spins) is model
     baseline = ConvRBM.from_parameters(
@@ -241,7 +241,7 @@ def test_fit_lowers_reconstruction_error_on_8x8_ising(ising):
         batch_size=50,
         epochs=8,
         l1=1e-4,
-        seed=1,
+        random_state=1,
     ).fit(spins)
     errors = model.history_["reconstruction_error"]
     assert errors[-1] < 0.6 * errors[0], errors
@@ -291,9 +291,9 @@ def test_bad_inputs_after_fit():
 
 
 def test_sklearn_contract():
-    model = ConvRBM(n_channels=2, kernel_size=3, lattice_shape=(4, 4), epochs=2, seed=0)
+    model = ConvRBM(n_channels=2, kernel_size=3, lattice_shape=(4, 4), epochs=2, random_state=0)
     params = model.get_params()
-    assert params["kernel_size"] == 3 and params["seed"] == 0
+    assert params["kernel_size"] == 3 and params["random_state"] == 0
     assert model.set_params(stride=2, n_channels=1) is model and model.n_channels == 1
     with pytest.raises(NotFittedError):
         model.transform(np.ones((1, 16)))
@@ -307,7 +307,7 @@ def test_sklearn_contract():
     assert fitted.hidden_shape_ == (1, 2, 2)
     assert list(fitted.get_feature_names_out()) == [f"convrbm{i}" for i in range(4)]
     # Float32 input gives float32 features; lattice inferred from a square width.
-    inferred = ConvRBM(epochs=1, seed=0).fit(X.astype(np.float32))
+    inferred = ConvRBM(epochs=1, random_state=0).fit(X.astype(np.float32))
     assert inferred.lattice_shape_ == (4, 4)
     assert inferred.transform(X.astype(np.float32)).dtype == np.float32
     # Sampling and Gibbs return states of the right shapes.

@@ -36,7 +36,7 @@ def model(units: str, seed: int = 0, n_visible: int = 4, n_hidden: int = 3, scal
     rng = np.random.default_rng(seed)
     w = rng.normal(0, scale, (n_visible, n_hidden))
     a, b = rng.normal(0, scale, n_visible), rng.normal(0, scale, n_hidden)
-    return RBM.from_parameters(w, a, b, units=units, seed=seed), (w, a, b)
+    return RBM.from_parameters(w, a, b, units=units, random_state=seed), (w, a, b)
 
 
 def brute_joint(w, a, b, units):
@@ -183,7 +183,7 @@ def test_bad_data_is_refused_with_one_line(units, data, message):
 
 
 def test_wrong_number_of_features_after_fit():
-    rbm = RBM(2, epochs=1, seed=0).fit(np.zeros((5, 3)))
+    rbm = RBM(2, epochs=1, random_state=0).fit(np.zeros((5, 3)))
     with pytest.raises(InputError, match="3 features"):
         rbm.transform(np.zeros((2, 4)))
     with pytest.raises(InputError, match=r"shape \(\.\.\., 3\)"):
@@ -209,7 +209,7 @@ def test_wrong_number_of_features_after_fit():
         ({"reconstruction": "mode"}, "reconstruction"),
         ({"learning_rate_schedule": "cosine"}, "learning_rate_schedule"),
         ({"learning_rate_schedule": "exponential", "learning_rate_decay": 1.0}, "decay"),
-        ({"seed": -3}, "seed"),
+        ({"random_state": -3}, "random_state"),
         ({"persistent": "yes"}, "persistent"),
     ],
 )
@@ -260,7 +260,7 @@ def test_check_estimator_directly():
     InputError "values ... outside [0, 1]" — asserted here, so that any other failure is
     caught. The same checks then pass on valid data in the pipeline test below.
     """
-    nonpassing, results = _nonpassing(RBM(4, epochs=2, batch_size=10, seed=0))
+    nonpassing, results = _nonpassing(RBM(4, epochs=2, batch_size=10, random_state=0))
     assert sum(r["status"] == "passed" for r in results) >= 20
     for result in nonpassing:
         if result["status"] == "skipped":
@@ -282,7 +282,7 @@ def test_check_estimator_in_a_pipeline(units, feature_range):
     """
     pipeline = make_pipeline(
         MinMaxScaler(feature_range=feature_range, clip=True),
-        RBM(4, units=units, epochs=2, batch_size=10, seed=0),
+        RBM(4, units=units, epochs=2, batch_size=10, random_state=0),
     )
     nonpassing, _ = _nonpassing(pipeline)
     names = {r["check_name"] for r in nonpassing}
@@ -295,7 +295,7 @@ def test_check_estimator_in_a_pipeline(units, feature_range):
 
 def test_fit_does_not_overwrite_parameters():
     """The two Pipeline-failing checks, done on the RBM with valid data."""
-    rbm = RBM(3, epochs=2, batch_size=5, seed=0)
+    rbm = RBM(3, epochs=2, batch_size=5, random_state=0)
     before_params = joblib.hash(rbm.get_params())
     before_public = {k: v for k, v in vars(rbm).items() if not k.startswith("_")}
     rbm.fit((np.random.default_rng(0).random((20, 4)) < 0.5).astype(float))
@@ -303,3 +303,35 @@ def test_fit_does_not_overwrite_parameters():
     added = {k for k in vars(rbm) if not k.startswith("_") and k not in before_public}
     assert all(k.endswith("_") for k in added), added
     assert {k: vars(rbm)[k] for k in before_public} == before_public
+
+
+def test_check_estimator_seeds_the_rbm_itself_through_random_state():
+    """No seed set by hand: scikit-learn's set_random_state now reaches the RBM (the
+    parameter is called ``random_state``), so the bare estimator is deterministic and only
+    the by-design range refusals remain."""
+    nonpassing, _ = _nonpassing(RBM(4, epochs=2, batch_size=10))
+    for result in nonpassing:
+        if result["status"] == "skipped":
+            assert result["check_name"] == "check_array_api_input"
+            continue
+        assert RANGE_MESSAGE in str(result["exception"]), (result["check_name"], result)
+
+
+def test_unseeded_pipeline_fails_no_check_that_bernoullirbm_passes():
+    """In a Pipeline, scikit-learn 1.9's set_random_state sets only a top-level
+    ``random_state``, so an unseeded inner estimator is random: scikit-learn's own
+    BernoulliRBM then fails the idempotence and consistency checks too. The RBM must fail
+    nothing beyond what BernoulliRBM fails in the same pipeline."""
+    from sklearn.neural_network import BernoulliRBM
+
+    ours, _ = _nonpassing(make_pipeline(MinMaxScaler(clip=True), RBM(3, epochs=2)))
+    theirs, _ = _nonpassing(make_pipeline(MinMaxScaler(clip=True), BernoulliRBM(3, n_iter=2)))
+    extra = {r["check_name"] for r in ours} - {r["check_name"] for r in theirs}
+    assert not extra, [(r["check_name"], r["exception"]) for r in ours]
+
+
+def test_random_state_accepts_a_legacy_randomstate(one_torch_thread):
+    data = np.random.default_rng(0).integers(0, 2, (40, 6)).astype(np.float32)
+    first = RBM(3, epochs=2, random_state=np.random.RandomState(5)).fit(data)
+    second = RBM(3, epochs=2, random_state=np.random.RandomState(5)).fit(data)
+    np.testing.assert_array_equal(first.weights_, second.weights_)

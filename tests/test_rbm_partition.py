@@ -92,7 +92,7 @@ def test_ais_within_its_error_bar_on_a_20_hidden_model(units):
 
 def test_log_partition_methods_and_errors():
     w, a, b = random_params(6, 5, 0.5, seed=2)
-    rbm = RBM.from_parameters(w, a, b, seed=0)
+    rbm = RBM.from_parameters(w, a, b, random_state=0)
     exact = rbm.log_partition()
     value, std = rbm.log_partition("exact", return_std=True)
     assert (value, std) == (exact, 0.0)
@@ -114,7 +114,7 @@ def test_ais_is_reproducible_with_a_seed():
 def test_score_samples_uses_ais_beyond_25_units_and_caches_it():
     """Both layers > 25 units: score_samples estimates ln Z by AIS (estimator's seed), once."""
     w, a, b = random_params(26, 26, 0.05, seed=3)
-    rbm = RBM.from_parameters(w, a, b, seed=0)
+    rbm = RBM.from_parameters(w, a, b, random_state=0)
     x = (np.random.default_rng(0).random((3, 26)) < 0.5).astype(float)
     scores = rbm.score_samples(x)
     log_z = rbm.log_partition("ais", seed=0)

@@ -216,7 +216,7 @@ def test_rbm_learns_the_3x3_ising_distribution(ising_3x3, units, options):
         "learning_rate_schedule": "inverse",
         "learning_rate_decay": 0.1,
         "history_samples": 0,
-        "seed": 1,
+        "random_state": 1,
         **options,
     }
     untrained = RBM.from_parameters(np.zeros((9, 16)), np.zeros(9), np.zeros(16), units=units)
@@ -256,7 +256,7 @@ def small_data():
 def test_resume_is_bit_for_bit(tmp_path, small_data, options):
     """4 epochs straight == 2 epochs to a checkpoint + resumed to 4 (momentum switch at 3)."""
     data = small_data if options.get("units") != "spin" else 2 * small_data - 1
-    settings = {"batch_size": 40, "momentum_switch_epoch": 3, "seed": 11, **options}
+    settings = {"batch_size": 40, "momentum_switch_epoch": 3, "random_state": 11, **options}
     straight = RBM(5, epochs=4, **settings).fit(data)
     path = tmp_path / "rbm.ckpt"
     first = RBM(5, epochs=2, **settings).fit(data, checkpoint=path)
@@ -275,13 +275,13 @@ def test_resume_is_bit_for_bit(tmp_path, small_data, options):
 
 def test_checkpoint_mismatches_are_refused(tmp_path, small_data):
     path = tmp_path / "rbm.ckpt"
-    RBM(5, epochs=2, seed=0).fit(small_data, checkpoint=path)
+    RBM(5, epochs=2, random_state=0).fit(small_data, checkpoint=path)
     with pytest.raises(InputError, match="learning_rate"):
-        RBM(5, epochs=3, seed=0, learning_rate=0.2).fit(small_data, checkpoint=path)
+        RBM(5, epochs=3, random_state=0, learning_rate=0.2).fit(small_data, checkpoint=path)
     with pytest.raises(InputError, match="different training data"):
-        RBM(5, epochs=3, seed=0).fit(small_data[::-1].copy(), checkpoint=path)
+        RBM(5, epochs=3, random_state=0).fit(small_data[::-1].copy(), checkpoint=path)
     with pytest.raises(InputError, match="more than epochs=1"):
-        RBM(5, epochs=1, seed=0).fit(small_data, checkpoint=path)
+        RBM(5, epochs=1, random_state=0).fit(small_data, checkpoint=path)
     bad = tmp_path / "garbage.ckpt"
     bad.write_bytes(b"not a checkpoint")
     with pytest.raises(InputError, match="unreadable"):
@@ -291,22 +291,22 @@ def test_checkpoint_mismatches_are_refused(tmp_path, small_data):
 
 
 def test_partial_fit_continues_like_fit(small_data):
-    straight = RBM(4, epochs=3, seed=2, batch_size=50).fit(small_data)
-    stepped = RBM(4, epochs=1, seed=2, batch_size=50).fit(small_data)
+    straight = RBM(4, epochs=3, random_state=2, batch_size=50).fit(small_data)
+    stepped = RBM(4, epochs=1, random_state=2, batch_size=50).fit(small_data)
     stepped.partial_fit(small_data).partial_fit(small_data)
     np.testing.assert_array_equal(stepped.weights_, straight.weights_)
     assert stepped.history_["epoch"] == [1, 2, 3]
-    fresh = RBM(4, seed=2, batch_size=50).partial_fit(small_data)
+    fresh = RBM(4, random_state=2, batch_size=50).partial_fit(small_data)
     np.testing.assert_array_equal(
-        fresh.weights_, RBM(4, epochs=1, seed=2, batch_size=50).fit(small_data).weights_
+        fresh.weights_, RBM(4, epochs=1, random_state=2, batch_size=50).fit(small_data).weights_
     )
 
 
 def test_same_seed_same_model_and_refit_restarts(small_data):
-    a = RBM(4, epochs=2, seed=3).fit(small_data)
-    b = RBM(4, epochs=2, seed=3).fit(small_data)
+    a = RBM(4, epochs=2, random_state=3).fit(small_data)
+    b = RBM(4, epochs=2, random_state=3).fit(small_data)
     np.testing.assert_array_equal(a.weights_, b.weights_)
-    c = RBM(4, epochs=2, seed=4).fit(small_data)
+    c = RBM(4, epochs=2, random_state=4).fit(small_data)
     assert not np.array_equal(a.weights_, c.weights_)
     a.fit(small_data)  # fit restarts from scratch
     np.testing.assert_array_equal(a.weights_, b.weights_)
@@ -319,7 +319,7 @@ def test_history_records_metrics_and_schedules(small_data):
     rbm = RBM(
         5,
         epochs=4,
-        seed=0,
+        random_state=0,
         batch_size=23,
         learning_rate=0.2,
         learning_rate_schedule="inverse",
@@ -333,19 +333,21 @@ def test_history_records_metrics_and_schedules(small_data):
     assert all(np.isfinite(h[k]).all() for k in ("reconstruction_error", "pseudo_likelihood"))
     # Exact log-likelihood (5 hidden units <= 20) on the whole data (230 <= history_samples).
     assert h["log_likelihood"][-1] == pytest.approx(rbm.score(small_data), abs=1e-5)
-    wide = RBM(21, epochs=1, seed=0).fit(np.tile(small_data, (1, 3)))
+    wide = RBM(21, epochs=1, random_state=0).fit(np.tile(small_data, (1, 3)))
     assert np.isnan(wide.history_["log_likelihood"][0])  # both layers have 21 units
-    off = RBM(3, epochs=1, seed=0, history_samples=0).fit(small_data)
+    off = RBM(3, epochs=1, random_state=0, history_samples=0).fit(small_data)
     assert np.isnan(off.history_["reconstruction_error"][0])
 
 
 def test_callable_schedule(small_data):
-    rbm = RBM(3, epochs=3, seed=0, learning_rate_schedule=lambda t: 0.5**t).fit(small_data)
+    rbm = RBM(3, epochs=3, random_state=0, learning_rate_schedule=lambda t: 0.5**t).fit(small_data)
     np.testing.assert_allclose(rbm.history_["learning_rate"], [0.1, 0.05, 0.025])
 
 
 def test_divergence_stops_with_a_clear_message(small_data):
     with pytest.raises(TrainingDivergedError, match="lower learning_rate"):
-        RBM(5, epochs=3, seed=0, learning_rate=1e38).fit(small_data)
+        RBM(5, epochs=3, random_state=0, learning_rate=1e38).fit(small_data)
     with pytest.raises(TrainingDivergedError, match="finite factor"):
-        RBM(5, epochs=2, seed=0, learning_rate_schedule=lambda t: float("nan")).fit(small_data)
+        RBM(5, epochs=2, random_state=0, learning_rate_schedule=lambda t: float("nan")).fit(
+            small_data
+        )

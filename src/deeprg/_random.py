@@ -15,7 +15,7 @@ from .errors import InputError
 
 __all__ = ["SeedLike", "as_generator", "child_seeds"]
 
-SeedLike = int | np.random.Generator | None
+SeedLike = int | np.random.Generator | np.random.RandomState | None
 
 
 def as_generator(seed: SeedLike) -> np.random.Generator:
@@ -25,10 +25,14 @@ def as_generator(seed: SeedLike) -> np.random.Generator:
     ----------
     seed : int, numpy.random.Generator or None
         An int (>= 0) seeds a fresh PCG64 generator; a Generator is returned as is (and
-        advanced by the caller); None draws fresh entropy from the operating system.
+        advanced by the caller); a legacy RandomState (scikit-learn's ``random_state``)
+        seeds a fresh generator from one draw of it; None draws fresh entropy from the
+        operating system.
     """
     if isinstance(seed, np.random.Generator):
         return seed
+    if isinstance(seed, np.random.RandomState):  # scikit-learn's legacy random state
+        return np.random.default_rng(int(seed.randint(0, 2**31 - 1)))
     if seed is None:
         return np.random.default_rng()
     if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:

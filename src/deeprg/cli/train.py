@@ -112,7 +112,7 @@ def command(data: str, out: str, **options) -> None:
         initial_momentum=options["initial_momentum"],
         centering=options["centering"],
         propagate=options["propagate"],
-        seed=seed,
+        random_state=seed,
         device=options["device"],
         verbose=not options["no_progress"],
     )

@@ -175,7 +175,7 @@ def train_stage(
             rbm = RBM(
                 n_hidden=int(n_hidden),
                 **{name: getattr(settings, name) for name in RBM_SETTINGS},
-                seed=int(seeds[index]),
+                random_state=int(seeds[index]),
                 device=device,
                 verbose=progress,
             )

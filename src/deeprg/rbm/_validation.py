@@ -187,13 +187,13 @@ def training_config(estimator: Any) -> TrainingConfig:
         raise InputError("learning_rate must be > 0, got 0")
     if estimator.initial_momentum is not None:
         number("initial_momentum", 0.0, 1.0, closed_high=False)
-    if not (estimator.seed is None or isinstance(estimator.seed, np.random.Generator)):
-        if (
-            isinstance(estimator.seed, bool)
-            or not isinstance(estimator.seed, Integral)
-            or estimator.seed < 0
-        ):
-            raise InputError(f"seed must be a non-negative integer or None, got {estimator.seed!r}")
+    state = estimator.random_state
+    if not (state is None or isinstance(state, (np.random.Generator, np.random.RandomState))):
+        if isinstance(state, bool) or not isinstance(state, Integral) or state < 0:
+            raise InputError(
+                "random_state must be a non-negative integer, a numpy Generator or "
+                f"RandomState, or None, got {state!r}"
+            )
     return TrainingConfig(
         units=check_units(estimator.units),
         learning_rate=learning_rate,

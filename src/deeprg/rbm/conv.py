@@ -436,8 +436,9 @@ class ConvRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         sites, hidden biases zero).
     history_samples : int, default 1000
         Rows on which the per-epoch ``history_`` metrics are computed; 0 disables them.
-    seed : int, numpy Generator or None
-        Seeds initialisation, shuffling and sampling. Same seed, same model.
+    random_state : int, numpy Generator, numpy RandomState or None
+        Seeds initialisation, shuffling and sampling (scikit-learn's name for the seed).
+        Same value, same model.
     device : str, default "cpu"
         "cpu" or "cuda[:N]".
     dtype : {"float32", "float64"}, default "float32"
@@ -481,7 +482,7 @@ class ConvRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         momentum_switch_epoch: int = 5,
         weight_init_std: float = 0.01,
         history_samples: int = 1000,
-        seed: SeedLike = None,
+        random_state: SeedLike = None,
         device: str = "cpu",
         dtype: str = "float32",
         verbose: bool = False,
@@ -504,7 +505,7 @@ class ConvRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.momentum_switch_epoch = momentum_switch_epoch
         self.weight_init_std = weight_init_std
         self.history_samples = history_samples
-        self.seed = seed
+        self.random_state = random_state
         self.device = device
         self.dtype = dtype
         self.verbose = verbose
@@ -684,7 +685,7 @@ class ConvRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             self.n_channels, self.kernel_size, self.stride, self.lattice_shape, data_np.shape[1]
         )
         data = torch.as_tensor(data_np, device=config.device).to(config.dtype).contiguous()
-        generator = torch_generator(self.seed, config.device)
+        generator = torch_generator(self.random_state, config.device)
         params = _ConvTrainer.initial_parameters(config, geometry, data, generator)
         trainer = _ConvTrainer(config, geometry, data, *params, generator=generator)
         self.history_ = empty_history()
@@ -852,7 +853,7 @@ class ConvRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             "ais",
             n_chains=n_chains,
             n_betas=n_betas,
-            seed=self.seed if seed is None else seed,
+            seed=self.random_state if seed is None else seed,
             return_std=return_std,
         )
 

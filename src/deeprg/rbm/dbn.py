@@ -73,7 +73,7 @@ centering, weight_init_std, history_samples
         list/tuple with one value per layer.
     propagate : {"mean", "sample"}, default "mean"
         What layer l+1 is trained on: the hidden means of layer l, or samples of them.
-    seed : int, numpy Generator or None
+    random_state : int, numpy Generator, numpy RandomState or None
         Seeds every layer (independent child seeds) and the propagation samples.
     device, dtype, verbose
         As for :class:`~deeprg.rbm.RBM` (``verbose`` shows one progress bar per layer).
@@ -110,7 +110,7 @@ centering, weight_init_std, history_samples
         weight_init_std: Any = 0.01,
         history_samples: Any = 1000,
         propagate: str = "mean",
-        seed: SeedLike = None,
+        random_state: SeedLike = None,
         device: str = "cpu",
         dtype: str = "float32",
         verbose: bool = False,
@@ -134,7 +134,7 @@ centering, weight_init_std, history_samples
         self.weight_init_std = weight_init_std
         self.history_samples = history_samples
         self.propagate = propagate
-        self.seed = seed
+        self.random_state = random_state
         self.device = device
         self.dtype = dtype
         self.verbose = verbose
@@ -184,7 +184,7 @@ centering, weight_init_std, history_samples
             rbm = RBM(
                 n_hidden,
                 units=self.units,
-                seed=seeds[index],
+                random_state=seeds[index],
                 device=self.device,
                 dtype=self.dtype,
                 verbose=self.verbose,
@@ -202,11 +202,13 @@ centering, weight_init_std, history_samples
 
     def _seeds(self, n_layers: int) -> list[int | None]:
         """2·n_layers child seeds: training seeds, then propagation-sampling seeds."""
-        if self.seed is None:
+        if self.random_state is None:
             return [None] * (2 * n_layers)
-        if not isinstance(self.seed, np.random.Generator):
-            as_generator(self.seed)  # validates
-        return [int(s) for s in child_seeds(self.seed, 2 * n_layers)]
+        if not isinstance(self.random_state, (np.random.Generator, np.random.RandomState)):
+            as_generator(
+                self.random_state
+            )  # validates (a Generator or RandomState is not drawn from)
+        return [int(s) for s in child_seeds(self.random_state, 2 * n_layers)]
 
     def check_params(self) -> None:
         """Validate every hyper-parameter now (InputError naming the fix), before any data."""

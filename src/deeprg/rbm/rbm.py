@@ -132,8 +132,9 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     history_samples : int, default 1000
         Rows (evenly spaced) on which the per-epoch ``history_`` metrics are computed;
         0 disables them.
-    seed : int, numpy Generator or None
-        Seeds initialisation, shuffling and sampling. Same seed, same model.
+    random_state : int, numpy Generator, numpy RandomState or None
+        Seeds initialisation, shuffling and sampling (scikit-learn's name for the seed).
+        Same value, same model.
     device : str, default "cpu"
         "cpu" or "cuda[:N]".
     dtype : {"float32", "float64"}, default "float32"
@@ -178,7 +179,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         centering: bool = False,
         weight_init_std: float = 0.01,
         history_samples: int = 1000,
-        seed: SeedLike = None,
+        random_state: SeedLike = None,
         device: str = "cpu",
         dtype: str = "float32",
         verbose: bool = False,
@@ -201,7 +202,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.centering = centering
         self.weight_init_std = weight_init_std
         self.history_samples = history_samples
-        self.seed = seed
+        self.random_state = random_state
         self.device = device
         self.dtype = dtype
         self.verbose = verbose
@@ -387,7 +388,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         data_np = self._validate_X(X, reset=True)
         checkpoint_path = check_checkpoint_path(checkpoint)
         data = torch.as_tensor(data_np, device=config.device).to(config.dtype).contiguous()
-        generator = torch_generator(self.seed, config.device)
+        generator = torch_generator(self.random_state, config.device)
         fingerprint = data_fingerprint(data_np)
         saved = None
         if checkpoint_path is not None and checkpoint_path.exists():
@@ -414,7 +415,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         data_np = self._validate_X(X, reset=not fitted)
         data = torch.as_tensor(data_np, device=config.device).to(config.dtype).contiguous()
         state = getattr(self, "_training_state", None) if fitted else None
-        generator = torch_generator(self.seed, config.device)
+        generator = torch_generator(self.random_state, config.device)
         if fitted:
             params = tuple(
                 torch.as_tensor(np.asarray(p))
@@ -678,7 +679,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 n_chains=n_chains,
                 n_betas=n_betas,
                 base_visible_bias=base,
-                seed=self.seed if seed is None else seed,
+                seed=self.random_state if seed is None else seed,
             )
             value, std = result.log_z, result.std_err
         return (value, std) if return_std else value

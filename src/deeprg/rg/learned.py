@@ -158,7 +158,7 @@ def learned_decimation(
     spins = exact_chain_samples(n, j, n_samples, seed=sample_seed)
     data = spins.astype(np.float32) if units == "spin" else ((spins + 1) // 2).astype(np.float32)
     options = {**DEFAULT_TRAINING, **rbm_options}
-    model = RBM(n_hidden=n // 2, units=units, seed=rbm_seed, **options).fit(data)
+    model = RBM(n_hidden=n // 2, units=units, random_state=rbm_seed, **options).fit(data)
     energy = chain_energies(n, j)
     log_p = -energy - logsumexp(-energy)
     return {

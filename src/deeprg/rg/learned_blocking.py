@@ -155,7 +155,7 @@ def train_learned_blocking(
             epochs=int(epochs),
             batch_size=min(100, len(data)),
             weight_init_std=0.1,
-            seed=seeds[level],
+            random_state=seeds[level],
         )
         model.fit(data.reshape(len(data), -1).astype(np.float32))
         if float(np.sum(model.weights_)) < 0:  # orient: coarse spin follows its block
