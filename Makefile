@@ -9,13 +9,16 @@ TORCH ?= torch==2.13.0
 PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.deeprg-installed
 
-.PHONY: reproduce test
+.PHONY: reproduce test docs
 
 reproduce: $(INSTALLED)
 	$(VENV)/bin/deeprg reproduce mehta-schwab --preset quick --out results/
 
 test: $(INSTALLED)
 	$(PYTHON) -m pytest
+
+docs: $(INSTALLED)
+	$(PYTHON) -m sphinx -W -b html docs/api docs/api/_build
 
 $(INSTALLED): pyproject.toml
 	python3 -m venv $(VENV)

@@ -218,17 +218,12 @@ def reference_correlation_length(
 ) -> CorrelationReference:
     """The reference ξ for a correlation length measured on samples in ``phase``.
 
-    =============  ===================================  ===================================
-    phase          estimator="exponential"              estimator="second_moment"
-    =============  ===================================  ===================================
-    disordered     Onsager ξ_∞ (exact)                  Onsager ξ_∞ (exact; ξ_2nd is 1.6 %
-                                                        below it at J = 0.30, agrees at
-                                                        0.408 within 0.6 %)
-    ordered        Onsager ξ_∞ (exact; aligned data)    the data's own aligned ξ_2nd
-                                                        (ξ_2nd ≈ 0.63 ξ_exp here, so
-                                                        Onsager's ξ is no reference)
-    critical       the data's own finite-size ξ         the data's own finite-size ξ
-    =============  ===================================  ===================================
+    - disordered: Onsager's ξ_∞ (exact) for both estimators (ξ_2nd is 1.6 % below it at
+      J = 0.30 and agrees at 0.408 within 0.6 %);
+    - ordered: Onsager's ξ_∞ for ``estimator="exponential"`` (exact; aligned data); for
+      ``"second_moment"`` the data's own aligned ξ_2nd (ξ_2nd ≈ 0.63 ξ_exp here, so
+      Onsager's ξ is no reference);
+    - critical: the data's own finite-size ξ for both.
 
     Parameters
     ----------
