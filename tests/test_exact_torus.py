@@ -10,7 +10,7 @@ from deeprg.exact import enumerate_ising, torus
 
 
 def test_paper_lattice_reference_values():
-    # DESIGN §4 / issue 2: L = 40, J = 0.408 (the energy is quoted in units of J)
+    # issue 2: L = 40, J = 0.408 (the energy is quoted in units of J)
     result = torus(40, 0.408)
     assert result.energy_per_spin_in_units_of_j == pytest.approx(-1.151821150768, abs=1e-12)
     assert result.energy_per_spin == pytest.approx(0.408 * -1.151821150768, abs=1e-12)

@@ -41,7 +41,7 @@ def test_sample_file_round_trip(tmp_path, model):
     assert loaded.model == model
     assert (loaded.seed, loaded.tau_energy, loaded.thin) == (7, 1.5, 3)
     assert loaded.extra["wall_time_s"] == 0.25
-    with h5py.File(path) as f:  # the DESIGN §3 contract, read without deeprg
+    with h5py.File(path) as f:  # the docs/file-formats.md contract, read without deeprg
         assert f["spins"].dtype == np.int8
         assert f["spins"].shape == (10, *model.lattice_shape)
         assert f.attrs["model"] == model.name

@@ -1,4 +1,4 @@
-"""HDF5 files for samples and models (DESIGN §3), written atomically and validated on read.
+"""HDF5 files for samples and models (docs/file-formats.md), written atomically and validated on read.
 
 Sample file: dataset ``spins`` (int8, shape (n_samples, *lattice_shape), ±1), datasets
 ``energy`` and ``magnetization`` (float64, per sample), attributes ``model``, ``size``,
@@ -118,7 +118,7 @@ def _open_checked(path: str | os.PathLike, expected_format: str) -> h5py.File:
 
 
 def save_samples(samples: SampleSet, path: str | os.PathLike, overwrite: bool = False) -> Path:
-    """Write a :class:`~deeprg.samples.SampleSet` to the HDF5 sample file of DESIGN §3.
+    """Write a :class:`~deeprg.samples.SampleSet` to the HDF5 sample file of docs/file-formats.md.
 
     Returns
     -------
@@ -231,7 +231,7 @@ def _layer_arrays(model: Any) -> list[dict[str, Any]]:
 def save_model(
     model: Any, path: str | os.PathLike, overwrite: bool = False, metadata: dict | None = None
 ) -> Path:
-    """Write a fitted RBM or DBN to the HDF5 model file of DESIGN §3.
+    """Write a fitted RBM or DBN to the HDF5 model file of docs/file-formats.md.
 
     Parameters
     ----------

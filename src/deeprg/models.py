@@ -1,4 +1,4 @@
-"""Ising models in deeprg's conventions (DESIGN §1).
+"""Ising models in deeprg's conventions (docs/conventions.md).
 
 Spins are s = ±1 and the temperature is absorbed into the couplings (β = 1):
 

@@ -1,7 +1,7 @@
 """The :class:`SampleSet` container: Ising configurations with their provenance.
 
 A SampleSet is what :func:`deeprg.sample` returns and what :mod:`deeprg.io` reads and
-writes (the sample file of DESIGN §3). It holds no behaviour beyond light conveniences,
+writes (the sample file of docs/file-formats.md). It holds no behaviour beyond light conveniences,
 so every layer (Monte Carlo, files, analysis) can share it without importing each other.
 """
 
@@ -27,7 +27,7 @@ class SampleSet:
     spins : numpy.ndarray of shape (n_samples, *lattice_shape), int8
         Configurations, values ±1.
     energy : numpy.ndarray of shape (n_samples,), float64
-        H(s) of each configuration (β = 1, DESIGN §1).
+        H(s) of each configuration (β = 1, docs/conventions.md).
     magnetization : numpy.ndarray of shape (n_samples,), float64
         Σ_i s_i of each configuration.
     algorithm : str

@@ -1,6 +1,6 @@
 """Exact periodic Ising chain by the 2x2 transfer matrix, for any N, J and h.
 
-H(s) = -J Σ_i s_i s_{i+1} - h Σ_i s_i on a ring of N spins (β = 1, DESIGN §1), so
+H(s) = -J Σ_i s_i s_{i+1} - h Σ_i s_i on a ring of N spins (β = 1, docs/conventions.md), so
 Z = Tr T^N with T = [[e^{J+h}, e^{-J}], [e^{-J}, e^{J-h}]] and
 
     Z = λ+^N + λ-^N = λ+^N (1 + r^N),   r = λ-/λ+ ∈ (-1, 1),

@@ -1,7 +1,7 @@
 """Brute-force enumeration of all configurations of small systems.
 
 Enumeration is the most direct exact reference there is: every state, its energy and its
-Boltzmann probability P(s) = e^{-H(s)}/Z (β = 1, DESIGN §1). It is used to check the
+Boltzmann probability P(s) = e^{-H(s)}/Z (β = 1, docs/conventions.md). It is used to check the
 transfer matrix, Kaufman's formula, Monte Carlo histograms and, in the RG work, the exact
 variational-RG mapping of Mehta & Schwab (arXiv:1410.3831, Eqs. 7-13), which sums over
 both visible and hidden units.

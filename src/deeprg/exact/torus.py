@@ -192,7 +192,7 @@ def torus(size: int, coupling: float) -> TorusResult:
     -------
     TorusResult
         E.g. L = 40, J = 0.408: energy per spin in units of J -1.151821150768 (so
-        <H>/N = -0.469943029513), heat capacity per spin 0.99467047 (DESIGN §4).
+        <H>/N = -0.469943029513), heat capacity per spin 0.99467047 (the project's exact references).
     """
     size = check_int("size (linear lattice size L)", size, minimum=2)
     j = check_finite("coupling", coupling)

@@ -340,7 +340,7 @@ def sample(
 ) -> SampleSet:
     """Draw equilibrium configurations of an Ising model by Markov-chain Monte Carlo.
 
-    P(s) = exp(-H(s)) / Z with H of DESIGN §1 (β absorbed in J and h).
+    P(s) = exp(-H(s)) / Z with H of docs/conventions.md (β absorbed in J and h).
 
     Parameters
     ----------

@@ -11,7 +11,7 @@ Modules: :mod:`~deeprg.rbm.functional` (energies, free energies, sampling on ten
 (exact ln Z and AIS), :mod:`~deeprg.rbm.units` (binary <-> spin conversion),
 :mod:`~deeprg.rbm.checkpoint` (resumable training state), :mod:`~deeprg.rbm.dbn`.
 
-Energy convention (DESIGN §1): E(v, h) = -a·v - b·h - v·W·h; the paper's (Mehta & Schwab)
+Energy convention (docs/conventions.md): E(v, h) = -a·v - b·h - v·W·h; the paper's (Mehta & Schwab)
 parameters are the negatives of ours.
 """
 

@@ -13,7 +13,7 @@ where the offset is o = -((k - b) // 2): the kernel covers its own b × b block 
 (k - b)//2 sites before it and the rest after it, so it is centred on the block when k - b
 is even (k = b: exactly the block). :meth:`ConvRBM.to_dense` uses the same convention.
 
-Energy (DESIGN §1 sign convention, as :class:`~deeprg.rbm.RBM`):
+Energy (sign convention of docs/conventions.md, as :class:`~deeprg.rbm.RBM`):
 
     E(v, h) = -a Σ_r v_r - Σ_c b_c Σ_ij h_cij - Σ_cij h_cij Σ_pq K[c,p,q] v_(b·i+o+p, b·j+o+q),
 
@@ -449,7 +449,7 @@ class ConvRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     Attributes
     ----------
     weights_ : numpy.ndarray of shape (n_channels, kernel_size, kernel_size)
-        The kernels K (DESIGN §1 sign convention: E contains -v·W·h).
+        The kernels K (sign convention of docs/conventions.md: E contains -v·W·h).
     visible_bias_ : float
         The visible bias a, shared by all sites.
     hidden_bias_ : numpy.ndarray of shape (n_channels,)

@@ -1,6 +1,6 @@
 """Tensor-level RBM mathematics shared by the estimator, the trainer and the partition functions.
 
-Sign convention (DESIGN §1): the energy of a visible configuration v (n_visible units) and a
+Sign convention (docs/conventions.md): the energy of a visible configuration v (n_visible units) and a
 hidden configuration h (n_hidden units) is
 
     E(v, h) = -a·v - b·h - v·W·h,      p(v, h) = exp(-E(v, h)) / Z,
@@ -21,7 +21,7 @@ so the free energies (marginals up to ln Z) are
     G(h) = -b·h - Σ_i f(a_i + (W h)_i),     p(h) = exp(-G(h)) / Z.
 
 F(v) is the paper's H^RBM_λ(v) and G(h) its H^RBM_λ(h) (Eqs. 11-12 of Mehta & Schwab,
-DESIGN §1), both defined up to the same ln Z.
+docs/conventions.md), both defined up to the same ln Z.
 The conditional mean of a unit with input x is f'(x): sigmoid(x) (binary) or tanh(x) (spin).
 All functions here take and return torch tensors and never touch global random state.
 """

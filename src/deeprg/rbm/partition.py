@@ -55,7 +55,7 @@ def exact_log_partition(
     weights : torch.Tensor of shape (n_visible, n_hidden)
     visible_bias : torch.Tensor of shape (n_visible,)
     hidden_bias : torch.Tensor of shape (n_hidden,)
-        Parameters in the sign convention of DESIGN §1 (computed in float64).
+        Parameters in the sign convention of docs/conventions.md (computed in float64).
     units : {"binary", "spin"}
     max_units : int, default 25
         Refuse (InputError) when the smaller layer has more units than this.

@@ -1,6 +1,6 @@
 """The :class:`RBM` estimator: a restricted Boltzmann machine with binary or spin units.
 
-Energy, in deeprg's sign convention (DESIGN §1),
+Energy, in deeprg's sign convention (docs/conventions.md),
 
     E(v, h) = -a·v - b·h - v·W·h,      p(v, h) = exp(-E(v, h)) / Z,
 
@@ -86,7 +86,7 @@ def empty_history() -> dict[str, list]:
 class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Restricted Boltzmann machine with binary {0,1} or spin {±1} units, trained by CD-k/PCD.
 
-    Energy E(v, h) = -a·v - b·h - v·W·h (DESIGN §1 sign convention; the paper's parameters are
+    Energy E(v, h) = -a·v - b·h - v·W·h (sign convention of docs/conventions.md; the paper's parameters are
     the negatives of ours). Both layers use the same ``units``.
 
     Parameters
@@ -295,7 +295,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         units: str = "binary",
         **hyper: Any,
     ) -> RBM:
-        """A fitted RBM with the given parameters (DESIGN §1 sign convention).
+        """A fitted RBM with the given parameters (sign convention of docs/conventions.md).
 
         Parameters
         ----------

@@ -9,7 +9,7 @@ One mini-batch update with data rows v_d (m rows) and negative-phase rows v_n:
 
 (Hinton's momentum form, η the learning rate, μ_t the momentum). h_d = E[h | v_d] and
 h_n = E[h | v_n] are conditional means (Rao-Blackwellised statistics), ascending the
-log-likelihood gradient ∂ ln p(v)/∂W = <v hᵀ>_data - <v hᵀ>_model (DESIGN §1 sign convention).
+log-likelihood gradient ∂ ln p(v)/∂W = <v hᵀ>_data - <v hᵀ>_model (sign convention of docs/conventions.md).
 The penalties are the gradients of (l2/2)·ΣW² and l1·Σ|W| (weights only, not biases).
 
 Negative phase. CD-k starts k block-Gibbs sweeps from the data: h ~ p(h | v_d), then

@@ -1,7 +1,7 @@
 """Exact conversion between binary {0, 1} and spin {-1, +1} RBM parameterisations.
 
 With v = (s + 1)/2 and h = (t + 1)/2 for every visible and hidden unit, the binary energy
-E_bin(v, h) = -a·v - b·h - v·W·h (DESIGN §1 convention) becomes
+E_bin(v, h) = -a·v - b·h - v·W·h (the convention of docs/conventions.md) becomes
 
     E_bin(v, h) = E_spin(s, t) - c,
     W_spin = W / 4,
@@ -37,7 +37,7 @@ def binary_to_spin(
     weights : array of shape (n_visible, n_hidden)
     visible_bias : array of shape (n_visible,)
     hidden_bias : array of shape (n_hidden,)
-        Binary-unit parameters (DESIGN §1 sign convention).
+        Binary-unit parameters (sign convention of docs/conventions.md).
 
     Returns
     -------

@@ -1,7 +1,7 @@
 """The 1D decimation network: the periodic Ising chain as a stack of exact RBMs (paper Fig. 2).
 
 The periodic chain of N (even) spins, H(s) = -J Σ_i s_i s_{i+1}, is bipartite: odd sites
-couple only to even sites. It is therefore itself an RBM (DESIGN §1) with
+couple only to even sites. It is therefore itself an RBM (docs/conventions.md) with
 
 - visible units = the odd sites (visible unit k is site 2k+1),
 - hidden units = the even sites (hidden unit k is site 2k),

@@ -7,7 +7,7 @@ unit 0 the most significant bit; spin units map bit 1 -> +1 and bit 0 -> -1. An 
 "over the visible states" therefore has shape (2**n_visible,), and a joint array has shape
 (2**n_visible, 2**n_hidden) with [k_v, k_h] the pair of state indices.
 
-Conventions (DESIGN §1). The RBM energy is
+Conventions (docs/conventions.md). The RBM energy is
 
     E(v, h) = -a·v - b·h - v·W·h + c,
 
