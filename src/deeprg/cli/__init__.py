@@ -1,7 +1,7 @@
 """The ``deeprg`` command line (thin: parses, calls the library, prints).
 
-Each command group lives in its own module of this package and registers itself on
-:data:`main`. Shared conventions are in :mod:`deeprg.cli._common`: an
+Each command group lives in its own module of this package; :func:`_register` adds the
+module's ``command`` (or each of its ``commands``) to :data:`main`. Shared conventions are in :mod:`deeprg.cli._common`: an
 :class:`~deeprg.errors.InputError` becomes a one-line ``error: ...`` and exit status 2;
 ``--json`` prints machine-readable numbers.
 """
@@ -26,14 +26,15 @@ def main() -> None:
 def _register() -> None:
     import importlib
 
-    for name in ("exact", "sample", "train", "rg", "reproduce", "sweep"):
+    for name in ("exact", "sample", "train", "transform", "rg", "reproduce", "sweep"):
         try:
             module = importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:  # a command group not written yet
             if exc.name != f"{__name__}.{name}":
                 raise
             continue
-        main.add_command(module.command)
+        for command in getattr(module, "commands", (module.command,)):
+            main.add_command(command)
 
 
 _register()

@@ -1,4 +1,9 @@
-"""``deeprg train``: greedy layer-wise training of a deep belief network on a sample file."""
+"""``deeprg train``: greedy layer-wise training of a deep belief network on your data.
+
+DATA is a deeprg sample file or any data :func:`deeprg.readers.read_data` reads (.npy, .npz,
+.csv/.tsv, HDF5 datasets, a folder of images); the preprocessing (``--scale``,
+``--binarize``) is stored in the model file for ``deeprg transform`` / ``reconstruct``.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +29,7 @@ def _parse_layers(text: str) -> tuple[int, ...]:
 
 
 @click.command(name="train")
-@click.argument("data", type=click.Path(dir_okay=False))
+@click.argument("data", type=click.Path())
 @click.option(
     "--layers", default="400,100,25", show_default=True, help="Hidden sizes, bottom first."
 )
@@ -56,6 +61,36 @@ def _parse_layers(text: str) -> tuple[int, ...]:
     show_default=True,
     help="Train each layer on the hidden means or samples of the one below.",
 )
+@click.option("--key", default=None, help="Array of a .npz DATA file (needed if it has several).")
+@click.option("--dataset", default="spins", show_default=True, help="Dataset of an HDF5 DATA file.")
+@click.option("--columns", default=None, help="CSV/TSV columns to use, e.g. a,b,c (default: all).")
+@click.option(
+    "--scale",
+    type=click.Choice(["none", "minmax"]),
+    default="none",
+    show_default=True,
+    help="minmax: map each feature's training [min, max] onto the units' range.",
+)
+@click.option(
+    "--binarize",
+    default=None,
+    metavar="THRESHOLD|median",
+    help="Values above THRESHOLD (or each feature's median) become 1, the others 0 (-1 for spin).",
+)
+@click.option(
+    "--missing",
+    type=click.Choice(["refuse", "drop"]),
+    default="refuse",
+    show_default=True,
+    help="Rows with NaN/Inf: refuse the data, or drop those rows.",
+)
+@click.option(
+    "--validation-fraction",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Hold out this fraction of rows (seeded) and report their reconstruction error.",
+)
 @click.option("--seed", type=int, default=None, help="Random seed (default: drawn and stored).")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda[:N].")
 @click.option(
@@ -72,28 +107,47 @@ def _parse_layers(text: str) -> tuple[int, ...]:
 @click.option("--no-progress", is_flag=True, help="Hide the progress bars.")
 @handle_errors
 def command(data: str, out: str, **options) -> None:
-    """Train a deep belief network (stacked RBMs) on the Ising samples in DATA (HDF5).
+    """Train a deep belief network (stacked RBMs) on the rows of DATA.
+
+    DATA is a deeprg sample file (its spins are used), a .npy/.npz array, a .csv/.tsv table,
+    an HDF5 dataset (--dataset) or a folder of same-size PNG/JPEG images; rows of more than
+    one dimension are flattened. Values must lie in the units' range ([0, 1] binary,
+    [-1, 1] spin) unless --scale minmax or --binarize maps them there; that mapping is stored
+    in the model and reapplied by 'deeprg transform' and 'deeprg reconstruct'.
 
     Each layer is an RBM trained by contrastive divergence on the hidden means of the layer
-    below; the model file (DESIGN §3) is written atomically to --out. The paper's network
-    on 40x40 samples:
+    below; the model file (docs/file-formats.md) is written atomically to --out. The paper's network
+    on 40x40 samples, and a table of your own:
 
     \b
         deeprg train samples.h5 --layers 400,100,25 --l1 2e-4 --epochs 200 --out model.h5
+        deeprg train digits.csv --layers 32,16 --scale minmax --out m.h5
     """
     import secrets
     from pathlib import Path
 
     from ..errors import InputError
+    from ..readers import Preprocessing, drop_missing, parse_binarize, parse_columns, read_data
 
     out_path = check_output_path(out, options["overwrite"])
-    if not Path(data).is_file():
-        raise InputError(f"{data} does not exist; pass a sample file written by 'deeprg sample'")
+    if not Path(data).exists():
+        raise InputError(
+            f"{data} does not exist; pass a data file (.npy, .npz, .csv, .tsv, .h5) or an "
+            "image folder"
+        )
     if options["checkpoint_dir"] is not None and not Path(options["checkpoint_dir"]).is_dir():
         raise InputError(
             f"--checkpoint-dir {options['checkpoint_dir']} does not exist; create it first"
         )
     layers = _parse_layers(options["layers"])
+    fraction = options["validation_fraction"]
+    if not 0 <= fraction < 1:
+        raise InputError(f"--validation-fraction must be in [0, 1), got {fraction}")
+    scale = None if options["scale"] == "none" else options["scale"]
+    binarize = parse_binarize(options["binarize"])
+    if scale is not None and binarize is not None:
+        raise InputError("--scale and --binarize cannot be combined; choose one")
+    columns = parse_columns(options["columns"])
     seed = options["seed"] if options["seed"] is not None else secrets.randbelow(2**63)
 
     from ..rbm import DBN
@@ -118,37 +172,64 @@ def command(data: str, out: str, **options) -> None:
     )
     dbn.check_params()
 
-    from .. import io
-    from ..rbm.units import convert_states
+    import numpy as np
 
-    samples = io.load_samples(data)
-    spins = samples.flat()
-    visible = convert_states(spins.astype("float32"), "spin", options["units"])
+    from .. import io
+
+    raw, info = read_data(data, key=options["key"], dataset=options["dataset"], columns=columns)
+    raw, kept = drop_missing(raw, options["missing"], name=str(data))
+    dropped = info["n_rows"] - kept.size
+
+    n_rows = raw.shape[0]
+    n_validation = round(fraction * n_rows)
+    if fraction > 0 and not 1 <= n_validation < n_rows:
+        raise InputError(
+            f"--validation-fraction {fraction} of {n_rows} rows leaves no training or no "
+            "validation row; choose another fraction"
+        )
+    if n_validation:
+        order = np.random.default_rng(seed).permutation(n_rows)
+        train_rows, validation_rows = np.sort(order[n_validation:]), np.sort(order[:n_validation])
+    else:
+        train_rows, validation_rows = np.arange(n_rows), np.arange(0)
+
+    prep = Preprocessing.fit(raw[train_rows], info, options["units"], scale, binarize)
+    visible = prep.apply(raw, name=str(data)).astype(np.float32)
 
     start = time.perf_counter()
-    dbn.fit(visible, checkpoint_dir=options["checkpoint_dir"])
+    dbn.fit(visible[train_rows], checkpoint_dir=options["checkpoint_dir"])
     wall = time.perf_counter() - start
 
     metadata = {
         "data_file": str(Path(data).resolve()),
-        "data_model": samples.model.name,
-        "data_size": samples.model.size,
-        "data_coupling": samples.model.coupling,
-        "data_field": samples.model.field,
-        "n_samples": samples.n_samples,
-        "lattice_shape": list(samples.spins.shape[1:]),
+        **(info["sample_model"] or {}),
+        "data_format": info["format"],
+        "n_samples": n_rows,
+        "n_train": int(train_rows.size),
+        "n_validation": int(n_validation),
+        "lattice_shape": info["shape"],
+        "preprocessing": prep.to_json(),
         "seed": seed,
         "training_seconds": wall,
     }
+    if options["key"] is not None:
+        metadata["data_key"] = options["key"]
+    if info["format"] == "hdf5":
+        metadata["data_dataset"] = options["dataset"]
     io.save_model(dbn, out_path, overwrite=options["overwrite"], metadata=metadata)
 
     summary = {
         "out": str(out_path),
-        "layers": [spins.shape[1], *layers],
+        "layers": [visible.shape[1], *layers],
         "units": options["units"],
         "epochs": options["epochs"],
         "seed": seed,
-        "n_samples": samples.n_samples,
+        "data_format": info["format"],
+        "preprocessing": prep.kind,
+        "n_samples": n_rows,
+        "dropped_rows": int(dropped),
+        "n_train": int(train_rows.size),
+        "n_validation": int(n_validation),
         "training_seconds": wall,
     }
     for index, rbm in enumerate(dbn.rbms_):
@@ -156,7 +237,21 @@ def command(data: str, out: str, **options) -> None:
         if history["reconstruction_error"]:
             summary[f"layer{index + 1}_reconstruction_error"] = history["reconstruction_error"][-1]
             summary[f"layer{index + 1}_pseudo_likelihood"] = history["pseudo_likelihood"][-1]
+    if n_validation:
+        held_out = visible[validation_rows]
+        bottom = dbn.rbms_[0]
+        summary["validation_reconstruction_error"] = float(
+            np.mean((held_out - bottom.reconstruct(held_out)) ** 2)
+        )
+        summary["validation_reconstruction_error_top"] = float(
+            np.mean((held_out - dbn.reconstruct(held_out)) ** 2)
+        )
+        summary["validation_pseudo_likelihood"] = float(
+            np.mean(bottom.pseudo_likelihood(held_out, seed=seed))
+        )
     if options["as_json"]:
         emit_json(summary)
     else:
+        if dropped:
+            click.echo(f"dropped {dropped} rows with NaN or Inf (--missing drop)", err=True)
         emit_table(summary, title=f"trained {'-'.join(map(str, summary['layers']))} network")
