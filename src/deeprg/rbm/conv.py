@@ -52,10 +52,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._random import SeedLike
 from ..errors import InputError
 from . import functional as F
+from ._estimator import TorchEstimatorMixin, check_finite_rows
 from ._validation import (
     InputTypeError,
     check_unit_values,
-    resolve_device,
     resolve_dtype,
     single_thread_if_small,
     torch_generator,
@@ -393,7 +393,9 @@ class _ConvTrainer:
 # ---------------------------------------------------------------------- estimator
 
 
-class ConvRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class ConvRBM(
+    TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     """Periodic 2-D convolutional RBM: one shared k × k kernel per channel, stride b.
 
     The visible layer is an Ly × Lx periodic lattice (rows of ``X`` in row-major order), the
@@ -548,19 +550,11 @@ class ConvRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             if "features" in message:
                 message += " (rows are the lattice in row-major order)"
             raise InputError(message) from exc
-        if not np.isfinite(array).all():
-            row, col = np.argwhere(~np.isfinite(array))[0]
-            raise InputError(
-                f"X contains NaN or inf (first at row {row}, column {col}); remove or impute "
-                "those samples"
-            )
+        check_finite_rows(array)
         check_unit_values(array, F.check_units(self.units))
         return array
 
     # ------------------------------------------------------------------ tensors in/out
-
-    def _device(self) -> torch.device:
-        return resolve_device(self.device)
 
     def _parameters(
         self, dtype: torch.dtype = torch.float64
@@ -589,11 +583,6 @@ class ConvRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         check_unit_values(tensor, self.units, name)
         batch_shape = tuple(tensor.shape[:-1])
         return tensor.reshape(-1, n_units), is_tensor, batch_shape
-
-    @staticmethod
-    def _output(result: torch.Tensor, is_tensor: bool, batch_shape: tuple[int, ...]) -> Any:
-        result = result.reshape((*batch_shape, *result.shape[1:]))
-        return result if is_tensor else result.detach().cpu().numpy()
 
     def _visible(self, v: Any, dtype: torch.dtype = torch.float64, name: str = "v"):
         return self._input(v, self._geometry().n_visible, dtype, name)
@@ -879,10 +868,6 @@ class ConvRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         free = _free_energy(v, self._geometry(), *params, self.units)
         return (-free - self._cached_log_partition()).cpu().numpy()
 
-    def score(self, X: Any, y: Any = None) -> float:
-        """Mean log-likelihood of the rows of X (see :meth:`score_samples`)."""
-        return float(np.mean(self.score_samples(X)))
-
     def pseudo_likelihood(self, X: Any, seed: SeedLike = None) -> np.ndarray:
         """Stochastic pseudo-log-likelihood n_visible · ln p(v_i | v_-i), one random i per row.
 
@@ -957,13 +942,6 @@ class ConvRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     @property
     def _n_features_out(self) -> int:
         return int(np.prod(self.hidden_shape_))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        tags.input_tags.sparse = False
-        tags.input_tags.positive_only = self.units == "binary"
-        return tags
 
 
 # ---------------------------------------------------------------------- tensor functions

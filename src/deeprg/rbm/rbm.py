@@ -35,10 +35,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._random import SeedLike
 from ..errors import InputError
 from . import functional as F
+from ._estimator import TorchEstimatorMixin, check_finite_rows
 from ._validation import (
     InputTypeError,
     check_unit_values,
-    resolve_device,
     resolve_dtype,
     single_thread_if_small,
     torch_generator,
@@ -83,7 +83,7 @@ def empty_history() -> dict[str, list]:
     return {key: [] for key in HISTORY_KEYS}
 
 
-class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Restricted Boltzmann machine with binary {0,1} or spin {±1} units, trained by CD-k/PCD.
 
     Energy E(v, h) = -a·v - b·h - v·W·h (sign convention of docs/conventions.md; the paper's parameters are
@@ -228,19 +228,11 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             raise InputTypeError(str(exc).strip().splitlines()[0]) from exc
         except ValueError as exc:
             raise InputError(str(exc).strip().splitlines()[0]) from exc
-        if not np.isfinite(array).all():
-            row, col = np.argwhere(~np.isfinite(array))[0]
-            raise InputError(
-                f"X contains NaN or inf (first at row {row}, column {col}); remove or impute "
-                "those samples"
-            )
+        check_finite_rows(array)
         check_unit_values(array, F.check_units(self.units))
         return array
 
     # ------------------------------------------------------------------ tensors in/out
-
-    def _device(self) -> torch.device:
-        return resolve_device(self.device)
 
     def _parameters(
         self, dtype: torch.dtype = torch.float64
@@ -278,11 +270,6 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             check_unit_values(tensor, self.units, name)
         batch_shape = tuple(tensor.shape[:-1])
         return tensor.reshape(-1, n_units), is_tensor, batch_shape
-
-    @staticmethod
-    def _output(result: torch.Tensor, is_tensor: bool, batch_shape: tuple[int, ...]) -> Any:
-        result = result.reshape((*batch_shape, *result.shape[1:]))
-        return result if is_tensor else result.detach().cpu().numpy()
 
     # ------------------------------------------------------------------ construction
 
@@ -708,10 +695,6 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         free = F.free_energy(v, w, a, b, self.units)
         return (-free - self._cached_log_partition()).cpu().numpy()
 
-    def score(self, X: Any, y: Any = None) -> float:
-        """Mean log-likelihood of the rows of X (see :meth:`score_samples`)."""
-        return float(np.mean(self.score_samples(X)))
-
     def pseudo_likelihood(self, X: Any, seed: SeedLike = None) -> np.ndarray:
         """Stochastic pseudo-log-likelihood n_visible · ln p(v_i | v_-i), one random i per row.
 
@@ -801,13 +784,6 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def _n_features_out(self) -> int:
         """Number of transformed features (hidden units), for ``get_feature_names_out``."""
         return int(self.weights_.shape[1])
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        tags.input_tags.sparse = False
-        tags.input_tags.positive_only = self.units == "binary"
-        return tags
 
 
 def _history_subset(data: torch.Tensor, n_rows: int) -> torch.Tensor | None:
