@@ -63,7 +63,7 @@ from ._validation import (
 )
 from .partition import MAX_EXACT_UNITS
 from .rbm import MAX_HISTORY_EXACT_UNITS, RBM, empty_history
-from .training import DIVERGENCE_LIMIT, TrainingConfig, TrainingDivergedError, initial_visible_bias
+from .training import EpochLoop, TrainingConfig, initial_visible_bias
 
 __all__ = ["ConvGeometry", "ConvRBM"]
 
@@ -262,7 +262,7 @@ def _check_geometry(
 # ---------------------------------------------------------------------- training
 
 
-class _ConvTrainer:
+class _ConvTrainer(EpochLoop):
     """CD-k / PCD-k on a ConvRBM, the dense :class:`~deeprg.rbm.training.Trainer` tied.
 
     Every update of a shared parameter is the sum, over the positions it occupies, of the
@@ -366,28 +366,9 @@ class _ConvTrainer:
         self.visible_bias.add_(vel_a)
         self.hidden_bias.add_(vel_b)
 
-    def run_epoch(self) -> tuple[float, float]:
-        """One pass over the shuffled data; returns (learning_rate, momentum) used."""
-        epoch = self.epochs_done
-        learning_rate = self.config.learning_rate_at(epoch)
-        momentum = self.config.momentum_at(epoch)
-        n = self.data.shape[0]
-        order = torch.randperm(n, generator=self.generator, device=self.data.device)
-        for start in range(0, n, self.batch_size):
-            self.step(order[start : start + self.batch_size], learning_rate, momentum)
-        self.epochs_done += 1
-        largest = float(
-            torch.stack(
-                [t.abs().max() for t in (self.kernels, self.visible_bias, self.hidden_bias)]
-            ).max()
-        )
-        if not largest <= DIVERGENCE_LIMIT:  # also catches NaN
-            raise TrainingDivergedError(
-                f"training diverged in epoch {epoch + 1}: parameters reached {largest:g} (limit "
-                f"{DIVERGENCE_LIMIT:g}); lower learning_rate (now {learning_rate:g}) or "
-                f"momentum (now {momentum:g})"
-            )
-        return learning_rate, momentum
+    def parameter_tensors(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(K, a, b), the tensors the divergence check watches."""
+        return self.kernels, self.visible_bias, self.hidden_bias
 
 
 # ---------------------------------------------------------------------- estimator

@@ -119,7 +119,35 @@ def initial_visible_bias(data_mean: torch.Tensor, units: str) -> torch.Tensor:
     return torch.atanh(data_mean.clamp(-1 + 2e-3, 1 - 2e-3))
 
 
-class Trainer:
+class EpochLoop:
+    """One training epoch over shuffled mini-batches, with the divergence check.
+
+    Shared by :class:`Trainer` and the convolutional trainer of :mod:`deeprg.rbm.conv`;
+    they provide ``config``, ``data``, ``generator``, ``batch_size``, ``epochs_done``,
+    ``step(batch_index, learning_rate, momentum)`` and ``parameter_tensors()``.
+    """
+
+    def run_epoch(self) -> tuple[float, float]:
+        """One pass over the shuffled data; returns (learning_rate, momentum) used."""
+        epoch = self.epochs_done
+        learning_rate = self.config.learning_rate_at(epoch)
+        momentum = self.config.momentum_at(epoch)
+        n = self.data.shape[0]
+        order = torch.randperm(n, generator=self.generator, device=self.data.device)
+        for start in range(0, n, self.batch_size):
+            self.step(order[start : start + self.batch_size], learning_rate, momentum)
+        self.epochs_done += 1
+        largest = float(torch.stack([t.abs().max() for t in self.parameter_tensors()]).max())
+        if not largest <= DIVERGENCE_LIMIT:  # also catches NaN
+            raise TrainingDivergedError(
+                f"training diverged in epoch {epoch + 1}: parameters reached {largest:g} (limit "
+                f"{DIVERGENCE_LIMIT:g}); lower learning_rate (now {learning_rate:g}) or "
+                f"momentum (now {momentum:g})"
+            )
+        return learning_rate, momentum
+
+
+class Trainer(EpochLoop):
     """Mutable training state of one RBM and the mini-batch update loop.
 
     Parameters
@@ -276,28 +304,9 @@ class Trainer:
             h_sum = torch.sum(h_data, dim=0, out=self._hidden_sum)
             lam.mul_(1.0 - CENTERING_RATE).add_(h_sum, alpha=CENTERING_RATE / m)
 
-    def run_epoch(self) -> tuple[float, float]:
-        """One pass over the shuffled data; returns (learning_rate, momentum) used."""
-        epoch = self.epochs_done
-        learning_rate = self.config.learning_rate_at(epoch)
-        momentum = self.config.momentum_at(epoch)
-        n = self.data.shape[0]
-        order = torch.randperm(n, generator=self.generator, device=self.data.device)
-        for start in range(0, n, self.batch_size):
-            self.step(order[start : start + self.batch_size], learning_rate, momentum)
-        self.epochs_done += 1
-        largest = float(
-            torch.stack(
-                [t.abs().max() for t in (self.weights, self.visible_bias, self.hidden_bias)]
-            ).max()
-        )
-        if not largest <= DIVERGENCE_LIMIT:  # also catches NaN
-            raise TrainingDivergedError(
-                f"training diverged in epoch {epoch + 1}: parameters reached {largest:g} (limit "
-                f"{DIVERGENCE_LIMIT:g}); lower learning_rate (now {learning_rate:g}) or "
-                f"momentum (now {momentum:g})"
-            )
-        return learning_rate, momentum
+    def parameter_tensors(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(W, a, b), the tensors the divergence check watches."""
+        return self.weights, self.visible_bias, self.hidden_bias
 
     def state_dict(self) -> dict:
         """Everything beyond the parameters that a resumed run needs, as CPU tensors."""
