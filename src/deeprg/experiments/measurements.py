@@ -66,7 +66,7 @@ def block_spin_measures(
     xi_reference: dict,
     seed: SeedLike = None,
     phase: str = "disordered",
-) -> tuple[list[np.ndarray], list[dict], dict]:
+) -> tuple[list[np.ndarray], list, list[dict], dict]:
     """Locality, size, growth, correlation length and block agreement of every layer.
 
     Parameters
@@ -92,6 +92,8 @@ def block_spin_measures(
     -------
     fields : list of arrays of shape (n_l, L, L)
         Effective receptive fields r^(l).
+    blobs : list of BlobMeasures
+        :func:`deeprg.analysis.measure_blobs` of every layer's fields (for figures).
     per_layer : list of dict
         Flat numbers per layer (for figures and the report's table).
     metrics : dict
@@ -99,8 +101,11 @@ def block_spin_measures(
     """
     size = spins.shape[-1]
     fields = analysis.effective_receptive_fields(list(weights), (size, size))
-    per_layer, metrics = layer_measures(fields, activations, spins, xi_reference, seed, phase)
-    return fields, per_layer, metrics
+    blobs = [analysis.measure_blobs(layer_fields) for layer_fields in fields]
+    per_layer, metrics = layer_measures(
+        fields, activations, spins, xi_reference, seed, phase, blobs=blobs
+    )
+    return fields, blobs, per_layer, metrics
 
 
 def phase_record(phase) -> dict:
@@ -195,6 +200,7 @@ def layer_measures(
     xi_reference: dict,
     seed: SeedLike = None,
     phase: str = "disordered",
+    blobs: Sequence | None = None,
 ) -> tuple[list[dict], dict]:
     """The measures of :func:`block_spin_measures`, from the receptive fields themselves.
 
@@ -214,6 +220,9 @@ def layer_measures(
       ``window_fraction``, ``radius_of_gyration``, ``correlation_length`` and
       ``block_agreement`` over all units, and ``growth.radius_ratio_*``.
 
+    ``blobs`` (one :class:`deeprg.analysis.BlobMeasures` per layer) are computed from
+    ``fields`` when not given.
+
     Returns
     -------
     per_layer : list of dict
@@ -225,8 +234,10 @@ def layer_measures(
     per_layer: list[dict] = []
     metrics: dict = {}
     block_sides = []
-    for depth, (layer_fields, layer_activations) in enumerate(
-        zip(fields, activations, strict=True), start=1
+    if blobs is None:
+        blobs = [analysis.measure_blobs(layer_fields) for layer_fields in fields]
+    for depth, (layer_fields, layer_activations, layer_blobs) in enumerate(
+        zip(fields, activations, blobs, strict=True), start=1
     ):
         layer_activations = np.asarray(layer_activations, dtype=np.float64)
         block = KADANOFF_B**depth
@@ -236,9 +247,10 @@ def layer_measures(
         prefix = f"layer{depth}"
 
         # ---- robust blob measures
-        blobs = analysis.measure_blobs(layer_fields)
-        blob_summary = analysis.summarize_blobs(layer_fields, window, blobs, shuffled, seed=rng)
-        active = blobs.active
+        blob_summary = analysis.summarize_blobs(
+            layer_fields, window, layer_blobs, shuffled, seed=rng
+        )
+        active = layer_blobs.active
         block_sides.append((blob_summary.block_side, blob_summary.block_side_stderr))
         row = {
             "layer": depth,
@@ -279,7 +291,7 @@ def layer_measures(
         if n_active >= 1:
             agreement = analysis.block_agreement(
                 layer_activations[:, active],
-                blobs.center[active],
+                layer_blobs.center[active],
                 spins,
                 min(block, size),
                 rule="sign",
@@ -287,7 +299,7 @@ def layer_measures(
                 control="antipodal",
                 given_magnetization=True,
             )
-            weights_active = blobs.strength[active]
+            weights_active = layer_blobs.strength[active]
             row["majority_agreement"] = analysis.weighted_median(
                 agreement.correlation, weights_active
             )
@@ -311,8 +323,8 @@ def layer_measures(
         layer_reference = block_spin_reference(spins, block, xi_reference, signs)
         xi_active = _representation_xi(
             layer_activations[:, active] if n_active else layer_activations[:, :0],
-            blobs.center[active],
-            blobs.sign[active],
+            layer_blobs.center[active],
+            layer_blobs.sign[active],
             size,
             spacing,
             layer_reference,
@@ -379,7 +391,7 @@ def layer_measures(
             )
         per_layer.append(row)
 
-    metrics.update(_growth_records(fields, block_sides, size))
+    metrics.update(_growth_records(fields, block_sides))
     return per_layer, metrics
 
 
@@ -509,9 +521,7 @@ def _representation_xi(
     return entry
 
 
-def _growth_records(
-    fields: Sequence[np.ndarray], block_sides: list[tuple[float, float]], size: int
-) -> dict:
+def _growth_records(fields: Sequence[np.ndarray], block_sides: list[tuple[float, float]]) -> dict:
     """Robust growth (blob block sides, with propagated bootstrap errors) and the old R_g
     growth, layer to layer."""
     metrics: dict = {}

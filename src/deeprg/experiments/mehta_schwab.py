@@ -224,7 +224,7 @@ def analysis_stage(
     log("analysis: receptive fields, correlation lengths, block agreement")
     activations = [dbn.transform(data, depth=d + 1) for d in range(len(dbn.rbms_))]
     weights = [rbm.weights_ for rbm in dbn.rbms_]
-    fields, per_layer, layer_metrics = measurements.block_spin_measures(
+    fields, blobs, per_layer, layer_metrics = measurements.block_spin_measures(
         weights,
         activations,
         spins,
@@ -286,6 +286,7 @@ def analysis_stage(
     arrays = {
         "spins": spins,
         "fields": fields,
+        "blobs": blobs,
         "reconstructions": reconstructions,
         "generated_spins": generated_spins,
         "per_layer": per_layer,
@@ -380,7 +381,7 @@ def figure_stage(settings: ReproductionSettings, arrays: dict, out: Path) -> dic
             arrays["fields"], out / "receptive_fields.png"
         ),
         "size_distributions": figs.plot_size_distributions(
-            arrays["fields"], out / "size_distributions.png"
+            arrays["fields"], out / "size_distributions.png", blobs=arrays["blobs"]
         ),
         "reconstructions": figs.plot_reconstructions(
             arrays["spins"][:6].astype(float),

@@ -203,7 +203,9 @@ def plot_block_spin_measures(per_layer: Sequence[dict], path: str | os.PathLike)
 
 
 def plot_size_distributions(
-    fields_per_layer: Sequence[np.ndarray], path: str | os.PathLike
+    fields_per_layer: Sequence[np.ndarray],
+    path: str | os.PathLike,
+    blobs: Sequence | None = None,
 ) -> Path:
     """Histogram of each layer's blob block sides: what the per-layer median summarises.
 
@@ -215,6 +217,8 @@ def plot_size_distributions(
     Parameters
     ----------
     fields_per_layer : sequence of arrays of shape (n_l, L, L)
+    blobs : sequence of BlobMeasures, optional
+        :func:`deeprg.analysis.measure_blobs` of each layer, if already computed.
     """
     from ..analysis import blobs as blob_analysis
     from ..analysis import radius_of_gyration
@@ -224,7 +228,7 @@ def plot_size_distributions(
     size = fields_per_layer[0].shape[-1]
     bins = np.linspace(0, size / 2, 41)
     for layer, (ax, fields) in enumerate(zip(axes[0], fields_per_layer, strict=True), start=1):
-        measures = blob_analysis.measure_blobs(fields)
+        measures = blob_analysis.measure_blobs(fields) if blobs is None else blobs[layer - 1]
         active = measures.active
         old = blob_analysis.equivalent_block_side(radius_of_gyration(fields))
         ax.hist(np.clip(old, 0, size / 2), bins=bins, color="0.75", label="whole-field R_g (old)")
