@@ -317,17 +317,34 @@ def test_check_estimator_seeds_the_rbm_itself_through_random_state():
         assert RANGE_MESSAGE in str(result["exception"]), (result["check_name"], result)
 
 
-def test_unseeded_pipeline_fails_no_check_that_bernoullirbm_passes():
-    """In a Pipeline, scikit-learn 1.9's set_random_state sets only a top-level
-    ``random_state``, so an unseeded inner estimator is random: scikit-learn's own
-    BernoulliRBM then fails the idempotence and consistency checks too. The RBM must fail
-    nothing beyond what BernoulliRBM fails in the same pipeline."""
-    from sklearn.neural_network import BernoulliRBM
+# The checks that compare two fits (or a fit with a refit on other containers) and so fail
+# for any unseeded random estimator, scikit-learn's BernoulliRBM included; plus the two that
+# fail for every Pipeline and the one skipped without SCIPY_ARRAY_API.
+SEED_DEPENDENT_CHECKS = {
+    "check_fit_idempotent",
+    "check_pipeline_consistency",
+    "check_transformer_general",
+    "check_transformer_data_not_an_array",
+}
+PIPELINE_CHECKS = {
+    "check_estimators_overwrite_params",
+    "check_dont_overwrite_parameters",
+    "check_array_api_input",
+}
 
+
+def test_unseeded_pipeline_fails_only_checks_that_compare_random_fits():
+    """In a Pipeline, scikit-learn 1.9's set_random_state sets only a top-level
+    ``random_state``, so an unseeded inner estimator stays random and the checks that
+    compare two fits fail or pass by chance (for BernoulliRBM too). Which of them fail
+    varies from run to run, so the test asserts the deterministic part: nothing outside
+    those checks fails, and seeding the inner RBM makes them all pass (see
+    ``test_check_estimator_in_a_pipeline``)."""
     ours, _ = _nonpassing(make_pipeline(MinMaxScaler(clip=True), RBM(3, epochs=2)))
-    theirs, _ = _nonpassing(make_pipeline(MinMaxScaler(clip=True), BernoulliRBM(3, n_iter=2)))
-    extra = {r["check_name"] for r in ours} - {r["check_name"] for r in theirs}
-    assert not extra, [(r["check_name"], r["exception"]) for r in ours]
+    names = {r["check_name"] for r in ours}
+    assert names <= SEED_DEPENDENT_CHECKS | PIPELINE_CHECKS, [
+        (r["check_name"], r["exception"]) for r in ours
+    ]
 
 
 def test_random_state_accepts_a_legacy_randomstate(one_torch_thread):
