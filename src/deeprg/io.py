@@ -219,6 +219,7 @@ def _layer_arrays(model: Any) -> list[dict[str, Any]]:
                     "visible_bias": np.asarray(rbm.visible_bias_, dtype=np.float64),
                     "hidden_bias": np.asarray(rbm.hidden_bias_, dtype=np.float64),
                     "units": str(rbm.units),
+                    "history": getattr(rbm, "history_", None) or {},
                 }
             )
         except AttributeError as exc:
@@ -270,6 +271,9 @@ def save_model(
             for name in ("weights", "visible_bias", "hidden_bias"):
                 g.create_dataset(name, data=layer[name])
             g.attrs["units"] = layer["units"]
+            history = g.create_group("history")
+            for key, values in layer["history"].items():
+                history.create_dataset(key, data=np.asarray(values, dtype=np.float64))
     return Path(path)
 
 
@@ -280,7 +284,8 @@ def load_layers(path: str | os.PathLike) -> tuple[list[dict[str, Any]], dict[str
     -------
     layers : list of dict
         Per layer: ``weights`` (n_visible, n_hidden), ``visible_bias``, ``hidden_bias``,
-        ``units``.
+        ``units`` and ``history`` (the per-epoch training history, a dict of arrays of
+        shape (n_epochs,); empty for files written before it was stored).
     attrs : dict
         Root attributes (settings, seed, version).
     """
@@ -302,6 +307,7 @@ def load_layers(path: str | os.PathLike) -> tuple[list[dict[str, Any]], dict[str
                     "visible_bias": g["visible_bias"][...],
                     "hidden_bias": g["hidden_bias"][...],
                     "units": str(g.attrs["units"]),
+                    "history": {k: v[...] for k, v in g.get("history", {}).items()},
                 }
             )
         attrs = dict(f.attrs)
@@ -380,10 +386,12 @@ def load_model(path: str | os.PathLike):
     from .rbm import DBN, RBM
 
     layers, _ = load_layers(path)
-    rbms = [
-        RBM.from_parameters(
+    rbms = []
+    for layer in layers:
+        rbm = RBM.from_parameters(
             layer["weights"], layer["visible_bias"], layer["hidden_bias"], units=layer["units"]
         )
-        for layer in layers
-    ]
+        if layer["history"]:
+            rbm.history_ = {key: values.tolist() for key, values in layer["history"].items()}
+        rbms.append(rbm)
     return DBN.from_rbms(rbms)

@@ -26,7 +26,7 @@ def main() -> None:
 def _register() -> None:
     import importlib
 
-    for name in ("exact", "sample", "train", "transform", "rg", "reproduce", "sweep"):
+    for name in ("exact", "sample", "train", "transform", "inspect", "rg", "reproduce", "sweep"):
         try:
             module = importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:  # a command group not written yet
