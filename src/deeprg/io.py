@@ -222,6 +222,8 @@ def _layer_arrays(model: Any) -> list[dict[str, Any]]:
                     "history": getattr(rbm, "history_", None) or {},
                 }
             )
+            if getattr(rbm, "visible_std_", None) is not None:
+                layers[-1]["visible_std"] = np.asarray(rbm.visible_std_, dtype=np.float64)
         except AttributeError as exc:
             raise InputError(
                 "the model is not fitted (no weights_); call fit() before saving"
@@ -268,8 +270,9 @@ def save_model(
         group = f.create_group("layers")
         for index, layer in enumerate(layers):
             g = group.create_group(str(index))
-            for name in ("weights", "visible_bias", "hidden_bias"):
-                g.create_dataset(name, data=layer[name])
+            for name in ("weights", "visible_bias", "hidden_bias", "visible_std"):
+                if name in layer:
+                    g.create_dataset(name, data=layer[name])
             g.attrs["units"] = layer["units"]
             history = g.create_group("history")
             for key, values in layer["history"].items():
@@ -285,7 +288,8 @@ def load_layers(path: str | os.PathLike) -> tuple[list[dict[str, Any]], dict[str
     layers : list of dict
         Per layer: ``weights`` (n_visible, n_hidden), ``visible_bias``, ``hidden_bias``,
         ``units`` and ``history`` (the per-epoch training history, a dict of arrays of
-        shape (n_epochs,); empty for files written before it was stored).
+        shape (n_epochs,); empty for files written before it was stored); Gaussian layers
+        also ``visible_std`` (n_visible,).
     attrs : dict
         Root attributes (settings, seed, version).
     """
@@ -310,6 +314,8 @@ def load_layers(path: str | os.PathLike) -> tuple[list[dict[str, Any]], dict[str
                     "history": {k: v[...] for k, v in g.get("history", {}).items()},
                 }
             )
+            if "visible_std" in g:
+                layers[-1]["visible_std"] = g["visible_std"][...]
         attrs = dict(f.attrs)
     for index, layer in enumerate(layers):
         n_visible, n_hidden = layer["weights"].shape
@@ -389,7 +395,11 @@ def load_model(path: str | os.PathLike):
     rbms = []
     for layer in layers:
         rbm = RBM.from_parameters(
-            layer["weights"], layer["visible_bias"], layer["hidden_bias"], units=layer["units"]
+            layer["weights"],
+            layer["visible_bias"],
+            layer["hidden_bias"],
+            units=layer["units"],
+            visible_std=layer.get("visible_std"),
         )
         if layer["history"]:
             rbm.history_ = {key: values.tolist() for key, values in layer["history"].items()}

@@ -13,8 +13,8 @@ shape kept in the returned ``info``. Supported inputs:
 * a folder of ``.png`` / ``.jpg`` / ``.jpeg`` images, read as greyscale in [0, 1] in file-name
   order; all must have the same size.
 
-:class:`Preprocessing` maps the rows to the units' range (``scale="minmax"`` or ``binarize``)
-and is stored, as JSON, in the model file (root attribute ``preprocessing``), so that
+:class:`Preprocessing` maps the rows to the units' range (``scale="minmax"`` or ``binarize``),
+or standardises them for Gaussian units (``scale="standard"``), and is stored, as JSON, in the model file (root attribute ``preprocessing``), so that
 ``deeprg transform`` and ``deeprg reconstruct`` apply exactly what training applied. Data
 outside the units' range without one of those options are refused.
 """
@@ -47,7 +47,10 @@ HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf")
 KNOWN = ".npy, .npz, .csv, .tsv, .h5/.hdf5 or a folder of .png/.jpg images"
 
 #: Range of each kind of unit.
-UNIT_RANGE = {"binary": (0.0, 1.0), "spin": (-1.0, 1.0)}
+UNIT_RANGE = {"binary": (0.0, 1.0), "spin": (-1.0, 1.0), "gaussian": (-np.inf, np.inf)}
+
+#: What ``--missing`` may say: refuse rows with NaN/Inf, drop them, or let the model impute NaN.
+MISSING_POLICIES = ("refuse", "drop", "impute")
 
 
 # ---------------------------------------------------------------------------- reading
@@ -380,7 +383,10 @@ def parse_columns(columns: str | list[str] | tuple[str, ...] | None) -> list[str
 def drop_missing(
     X: np.ndarray, missing: str = "refuse", name: str = "the data"
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Refuse (default) or drop rows with NaN or ±inf.
+    """Refuse (default) or drop rows with NaN or ±inf, or keep NaN for the model to impute.
+
+    With ``missing="impute"`` rows with NaN are kept (the model fills them) and only rows
+    with ±inf are refused.
 
     Returns
     -------
@@ -389,15 +395,27 @@ def drop_missing(
     kept : numpy.ndarray of int
         Their indices in the input (row order kept).
     """
-    if missing not in ("refuse", "drop"):
-        raise InputError(f"--missing must be 'refuse' or 'drop', got {missing!r}")
+    if missing not in MISSING_POLICIES:
+        raise InputError(f"--missing must be 'refuse', 'drop' or 'impute', got {missing!r}")
+    if missing == "impute":
+        infinite = np.isinf(X).any(axis=1)
+        if infinite.any():
+            raise InputError(
+                f"{name} has {int(infinite.sum())} rows with Inf (first: row "
+                f"{int(np.flatnonzero(infinite)[0])}); only NaN can be imputed, fix or drop them"
+            )
+        if np.isnan(X).all(axis=0).any():
+            column = int(np.flatnonzero(np.isnan(X).all(axis=0))[0])
+            raise InputError(f"column {column} of {name} has no value at all; drop it")
+        return X, np.arange(X.shape[0])
     bad = ~np.isfinite(X).all(axis=1)
     n_bad = int(bad.sum())
     if n_bad and missing == "refuse":
         first = int(np.flatnonzero(bad)[0])
         raise InputError(
             f"{name} has {n_bad} row{'s' if n_bad > 1 else ''} with NaN or Inf (first: row "
-            f"{first}, counting data rows from 0); pass --missing drop to drop them"
+            f"{first}, counting data rows from 0); pass --missing drop to drop them, or "
+            "--missing impute to have the model fill NaN"
         )
     kept = np.flatnonzero(~bad)
     if kept.size == 0:
@@ -425,6 +443,7 @@ def parse_binarize(value: str | float | None) -> str | float | None:
 
 def check_unit_range(X: np.ndarray, units: str, name: str, hint: str) -> None:
     """Refuse values outside the units' range (and {0, 1} data for spin units) with ``hint``."""
+    X = X[~np.isnan(X)]  # missing values are checked elsewhere
     if X.size == 0:
         return
     low, high = UNIT_RANGE[units]
@@ -449,14 +468,18 @@ class Preprocessing:
 
     Attributes
     ----------
-    units : {"binary", "spin"}
-    kind : {"none", "minmax", "binarize"}
+    units : {"binary", "spin", "gaussian"}
+    kind : {"none", "minmax", "binarize", "standard"}
         ``minmax``: feature j maps linearly from [low_j, high_j] (its training min and max)
         onto the units' range; constant features map to the midpoint; values outside the
         training range (new data) are clipped to the units' range. ``binarize``: values above
-        the threshold become the upper unit value, the others the lower one.
+        the threshold become the upper unit value, the others the lower one. ``standard``
+        (Gaussian units): (x - mean_j) / std_j with the training mean and standard deviation;
+        constant features map to 0. Missing values (NaN) stay missing under every kind.
     low, high : list of float or None
         Per-feature training minimum and maximum (``minmax``).
+    mean, std : list of float or None
+        Per-feature training mean and standard deviation (``standard``).
     threshold : list of float or None
         Per-feature thresholds (``binarize``; the training median with ``"median"``).
     binarize : str, float or None
@@ -468,6 +491,8 @@ class Preprocessing:
     n_features : int
     spins : bool
         The training data were a deeprg sample file (±1 spins, converted to the units).
+    missing : {"refuse", "drop", "impute"}
+        The ``--missing`` policy of training; later commands use it unless told otherwise.
     """
 
     units: str
@@ -480,6 +505,9 @@ class Preprocessing:
     input_shape: list[int] = field(default_factory=list)
     n_features: int = 0
     spins: bool = False
+    mean: list[float] | None = None
+    std: list[float] | None = None
+    missing: str = "refuse"
 
     @classmethod
     def fit(
@@ -489,31 +517,49 @@ class Preprocessing:
         units: str,
         scale: str | None = None,
         binarize: str | float | None = None,
+        missing: str = "refuse",
     ) -> Preprocessing:
-        """Learn the mapping from training rows ``X`` (as read, before any conversion)."""
-        if scale not in (None, "none", "minmax"):
-            raise InputError(f"--scale must be 'none' or 'minmax', got {scale!r}")
+        """Learn the mapping from training rows ``X`` (as read, before any conversion).
+
+        NaN entries (``missing="impute"``) are ignored by the statistics.
+        """
+        if scale not in (None, "none", "minmax", "standard"):
+            raise InputError(f"--scale must be 'none', 'minmax' or 'standard', got {scale!r}")
         scale = None if scale == "none" else scale
         binarize = parse_binarize(binarize)
         if scale is not None and binarize is not None:
             raise InputError("--scale and --binarize cannot be combined; choose one")
+        if units == "gaussian" and binarize is not None:
+            raise InputError("--binarize makes binary data; use --units binary with it")
+        if scale == "minmax" and units == "gaussian":
+            raise InputError("Gaussian units have no range to map onto; use --scale standard")
+        if scale == "standard" and units != "gaussian":
+            raise InputError(
+                "--scale standard is for --units gaussian; binary and spin units need "
+                "--scale minmax"
+            )
         prep = cls(
             units=units,
             columns=info.get("columns"),
             input_shape=[int(n) for n in info.get("shape", [X.shape[1]])],
             n_features=int(X.shape[1]),
             spins=bool(info.get("spins", False)),
+            missing=missing,
         )
         base = prep._base(X)
         if scale == "minmax":
             prep.kind = "minmax"
-            prep.low = base.min(axis=0).tolist()
-            prep.high = base.max(axis=0).tolist()
+            prep.low = np.nanmin(base, axis=0).tolist()
+            prep.high = np.nanmax(base, axis=0).tolist()
+        elif scale == "standard":
+            prep.kind = "standard"
+            prep.mean = np.nanmean(base, axis=0).tolist()
+            prep.std = np.nanstd(base, axis=0).tolist()
         elif binarize is not None:
             prep.kind = "binarize"
             prep.binarize = binarize
             if binarize == "median":
-                prep.threshold = np.median(base, axis=0).tolist()
+                prep.threshold = np.nanmedian(base, axis=0).tolist()
             else:
                 prep.threshold = [float(binarize)] * X.shape[1]
         return prep
@@ -541,8 +587,13 @@ class Preprocessing:
             fraction = (Y - lo) / np.where(constant, 1.0, span)
             fraction = np.where(constant, 0.5, fraction)
             Y = np.clip(low + fraction * (high - low), low, high)
+        elif self.kind == "standard":
+            mean, std = np.asarray(self.mean), np.asarray(self.std)
+            Y = np.where(std > 0, (Y - mean) / np.where(std > 0, std, 1.0), 0.0)
         elif self.kind == "binarize":
             Y = np.where(Y > np.asarray(self.threshold), high, low)
+        if self.kind != "none":
+            Y = np.where(np.isnan(X), np.nan, Y)  # missing values stay missing
         check_unit_range(Y, self.units, name, hint)
         return Y
 
@@ -558,6 +609,8 @@ class Preprocessing:
         if self.kind == "minmax":
             lo, hi = np.asarray(self.low), np.asarray(self.high)
             return lo + (Y - low) / (high - low) * (hi - lo)
+        if self.kind == "standard":
+            return np.asarray(self.mean) + Y * np.asarray(self.std)
         if self.spins and self.units == "binary":
             return 2 * Y - 1
         return Y

@@ -14,6 +14,51 @@ import click
 from ._common import check_output_path, emit_json, emit_table, handle_errors
 
 
+def _check_standardised(visible, name: str) -> None:
+    """Refuse data far from unit variance for fixed-variance Gaussian units (σ = 1)."""
+    import numpy as np
+
+    from ..errors import InputError
+
+    std = np.nanstd(visible, axis=0)
+    varying = std > 0
+    if varying.any() and not np.all((std[varying] > 1 / 3) & (std[varying] < 3)):
+        raise InputError(
+            f"{name} has feature standard deviations in [{std[varying].min():.3g}, "
+            f"{std[varying].max():.3g}], but Gaussian units have unit variance; pass --scale "
+            "standard (or --learn-variance)"
+        )
+
+
+def _validation_summary(dbn, held_out, seed: int) -> dict[str, float]:
+    """Held-out reconstruction errors, pseudo- and log-likelihood under the bottom RBM.
+
+    Rows with missing values (``--missing impute``) are left out of every number, which is
+    counted in ``validation_complete_rows``.
+    """
+    import numpy as np
+
+    complete = held_out[~np.isnan(held_out).any(axis=1)]
+    summary: dict[str, float] = {"validation_complete_rows": int(complete.shape[0])}
+    if complete.shape[0] == 0:
+        return summary
+    bottom = dbn.rbms_[0]
+    summary["validation_reconstruction_error"] = float(
+        np.mean((complete - bottom.reconstruct(complete)) ** 2)
+    )
+    summary["validation_reconstruction_error_top"] = float(
+        np.mean((complete - dbn.reconstruct(complete)) ** 2)
+    )
+    summary["validation_pseudo_likelihood"] = float(
+        np.mean(bottom.pseudo_likelihood(complete, seed=seed))
+    )
+    # Exact ln Z up to 25 units in a layer, else AIS (seeded), with its standard error.
+    log_z, log_z_error = bottom.log_partition(return_std=True, seed=seed)
+    summary["validation_log_likelihood"] = float(np.mean(-bottom.free_energy(complete))) - log_z
+    summary["validation_log_likelihood_error"] = float(log_z_error)
+    return summary
+
+
 def _parse_layers(text: str) -> tuple[int, ...]:
     from ..errors import InputError
 
@@ -53,7 +98,19 @@ def _parse_layers(text: str) -> tuple[int, ...]:
     help="Momentum of the first 5 epochs (Hinton's 0.5 -> 0.9); set equal to --momentum for none.",
 )
 @click.option("--centering", is_flag=True, help="Centred gradients (Melchior et al. 2016).")
-@click.option("--units", type=click.Choice(["binary", "spin"]), default="binary", show_default=True)
+@click.option(
+    "--units",
+    type=click.Choice(["binary", "spin", "gaussian"]),
+    default="binary",
+    show_default=True,
+    help="gaussian: real-valued visible units (standardise with --scale standard), "
+    "binary hidden units.",
+)
+@click.option(
+    "--learn-variance",
+    is_flag=True,
+    help="Gaussian units: learn each visible unit's standard deviation (default: 1).",
+)
 @click.option(
     "--propagate",
     type=click.Choice(["mean", "sample"]),
@@ -66,10 +123,11 @@ def _parse_layers(text: str) -> tuple[int, ...]:
 @click.option("--columns", default=None, help="CSV/TSV columns to use, e.g. a,b,c (default: all).")
 @click.option(
     "--scale",
-    type=click.Choice(["none", "minmax"]),
+    type=click.Choice(["none", "minmax", "standard"]),
     default="none",
     show_default=True,
-    help="minmax: map each feature's training [min, max] onto the units' range.",
+    help="minmax: map each feature's training [min, max] onto the units' range; standard "
+    "(Gaussian units): subtract each feature's mean and divide by its standard deviation.",
 )
 @click.option(
     "--binarize",
@@ -79,17 +137,19 @@ def _parse_layers(text: str) -> tuple[int, ...]:
 )
 @click.option(
     "--missing",
-    type=click.Choice(["refuse", "drop"]),
+    type=click.Choice(["refuse", "drop", "impute"]),
     default="refuse",
     show_default=True,
-    help="Rows with NaN/Inf: refuse the data, or drop those rows.",
+    help="Rows with NaN/Inf: refuse the data, drop those rows, or let the model impute NaN "
+    "(clamped Gibbs sampling; also in transform and reconstruct).",
 )
 @click.option(
     "--validation-fraction",
     type=float,
     default=0.0,
     show_default=True,
-    help="Hold out this fraction of rows (seeded) and report their reconstruction error.",
+    help="Hold out this fraction of rows (seeded) and report their reconstruction error, "
+    "pseudo-likelihood and log-likelihood (exact or AIS) under the bottom RBM.",
 )
 @click.option("--seed", type=int, default=None, help="Random seed (default: drawn and stored).")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda[:N].")
@@ -152,9 +212,18 @@ def command(data: str, out: str, **options) -> None:
 
     from ..rbm import DBN
 
+    if options["learn_variance"] and options["units"] != "gaussian":
+        raise InputError("--learn-variance needs --units gaussian")
+    if options["missing"] == "impute" and options["checkpoint_dir"] is not None:
+        raise InputError(
+            "--checkpoint-dir cannot resume the imputation of missing values; drop one of "
+            "--checkpoint-dir and --missing impute"
+        )
     dbn = DBN(
         layers,
         units=options["units"],
+        learn_variance=options["learn_variance"],
+        missing="impute" if options["missing"] == "impute" else "refuse",
         learning_rate=options["learning_rate"],
         batch_size=options["batch_size"],
         epochs=options["epochs"],
@@ -193,8 +262,12 @@ def command(data: str, out: str, **options) -> None:
     else:
         train_rows, validation_rows = np.arange(n_rows), np.arange(0)
 
-    prep = Preprocessing.fit(raw[train_rows], info, options["units"], scale, binarize)
+    prep = Preprocessing.fit(
+        raw[train_rows], info, options["units"], scale, binarize, options["missing"]
+    )
     visible = prep.apply(raw, name=str(data)).astype(np.float32)
+    if options["units"] == "gaussian" and not options["learn_variance"]:
+        _check_standardised(visible[train_rows], str(data))
 
     start = time.perf_counter()
     dbn.fit(visible[train_rows], checkpoint_dir=options["checkpoint_dir"])
@@ -228,6 +301,7 @@ def command(data: str, out: str, **options) -> None:
         "preprocessing": prep.kind,
         "n_samples": n_rows,
         "dropped_rows": int(dropped),
+        "missing_values": int(np.isnan(visible).sum()),
         "n_train": int(train_rows.size),
         "n_validation": int(n_validation),
         "training_seconds": wall,
@@ -238,17 +312,7 @@ def command(data: str, out: str, **options) -> None:
             summary[f"layer{index + 1}_reconstruction_error"] = history["reconstruction_error"][-1]
             summary[f"layer{index + 1}_pseudo_likelihood"] = history["pseudo_likelihood"][-1]
     if n_validation:
-        held_out = visible[validation_rows]
-        bottom = dbn.rbms_[0]
-        summary["validation_reconstruction_error"] = float(
-            np.mean((held_out - bottom.reconstruct(held_out)) ** 2)
-        )
-        summary["validation_reconstruction_error_top"] = float(
-            np.mean((held_out - dbn.reconstruct(held_out)) ** 2)
-        )
-        summary["validation_pseudo_likelihood"] = float(
-            np.mean(bottom.pseudo_likelihood(held_out, seed=seed))
-        )
+        summary.update(_validation_summary(dbn, visible[validation_rows], seed))
     if options["as_json"]:
         emit_json(summary)
     else:

@@ -32,10 +32,10 @@ def _data_options(func):
         ),
         click.option(
             "--missing",
-            type=click.Choice(["refuse", "drop"]),
-            default="refuse",
-            show_default=True,
-            help="Rows with NaN/Inf: refuse the data, or drop those rows (the output skips them).",
+            type=click.Choice(["refuse", "drop", "impute"]),
+            default=None,
+            help="Rows with NaN/Inf: refuse the data, drop those rows (the output skips them), "
+            "or impute NaN from the model (default: the policy the model was trained with).",
         ),
         click.option(
             "--depth",
@@ -82,13 +82,17 @@ def _prepare(model: str, data: str, options: dict):
     if columns is None and is_table:
         columns = prep.columns
     raw, info = read_data(data, key=options["key"], dataset=options["dataset"], columns=columns)
-    raw, kept = drop_missing(raw, options["missing"], name=str(data))
+    missing = options["missing"] or prep.missing
+    raw, kept = drop_missing(raw, missing, name=str(data))
     hint = (
         "the model was trained without --scale/--binarize on data in that range; retrain it "
         "with --scale minmax"
     )
     visible = prep.apply(raw, name=str(data), hint=hint)
     dbn = load_model(model)
+    if missing == "impute":
+        # Missing units are sampled by the bottom RBM, seeded by the model's training seed.
+        dbn.rbms_[0].set_params(missing="impute", random_state=int(attrs.get("seed", 0)))
     return dbn, depth, prep, visible, info, kept, out
 
 
@@ -127,6 +131,7 @@ def _run(kind: str, model: str, data: str, options: dict) -> None:
         names = [f"h{j}" for j in range(result.shape[1])]
         what = "features"
     else:
+        visible = dbn.transform(visible, depth=0)  # NaN imputed (--missing impute)
         means = dbn.reconstruct(visible.astype(np.float32), depth=depth)
         result = prep.inverse(np.asarray(means, dtype=np.float64))
         names = info["columns"] or [f"x{j}" for j in range(result.shape[1])]

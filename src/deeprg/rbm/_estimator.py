@@ -18,13 +18,18 @@ from ._validation import resolve_device
 __all__ = ["TorchEstimatorMixin", "check_finite_rows"]
 
 
-def check_finite_rows(array: np.ndarray) -> None:
-    """Refuse data with NaN or inf, naming the first offending row and column."""
-    if not np.isfinite(array).all():
-        row, col = np.argwhere(~np.isfinite(array))[0]
+def check_finite_rows(array: np.ndarray, allow_nan: bool = False, hint: str = "") -> None:
+    """Refuse data with NaN (unless ``allow_nan``) or inf, naming the first offending entry.
+
+    ``hint`` is appended to the message (e.g. how to have the estimator impute NaN).
+    """
+    bad = np.isinf(array) if allow_nan else ~np.isfinite(array)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        what = "inf" if allow_nan else "NaN or inf"
         raise InputError(
-            f"X contains NaN or inf (first at row {row}, column {col}); remove or impute "
-            "those samples"
+            f"X contains {what} (first at row {row}, column {col}); remove or impute "
+            f"those samples{hint}"
         )
 
 
@@ -53,4 +58,5 @@ class TorchEstimatorMixin:
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.input_tags.sparse = False
         tags.input_tags.positive_only = self.units == "binary"
+        tags.input_tags.allow_nan = getattr(self, "missing", "refuse") == "impute"
         return tags

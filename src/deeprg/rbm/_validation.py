@@ -17,7 +17,7 @@ import torch
 
 from .._random import SeedLike, child_seeds
 from ..errors import InputError
-from .functional import check_units
+from .functional import check_rbm_units
 from .training import TrainingConfig
 
 __all__ = [
@@ -109,12 +109,14 @@ def torch_generator(seed: SeedLike | torch.Generator, device: torch.device) -> t
 def check_unit_values(x: np.ndarray | torch.Tensor, units: str, name: str = "X") -> None:
     """Refuse values outside the units' range: [0, 1] (binary) or [-1, 1] (spin).
 
+    Gaussian units accept every real value (finiteness is checked elsewhere).
+
     Means (probabilities) inside the range are accepted, so a DBN can train on the hidden
     means of the layer below. Data that are exactly {0, 1} with some zeros are refused for
     spin units (the classic mix-up), as are ±1 data for binary units.
     """
     size = x.numel() if isinstance(x, torch.Tensor) else x.size
-    if size == 0:
+    if size == 0 or units == "gaussian":
         return
     low, high = float(x.min()), float(x.max())
     if units == "binary":
@@ -194,8 +196,22 @@ def training_config(estimator: Any) -> TrainingConfig:
                 "random_state must be a non-negative integer, a numpy Generator or "
                 f"RandomState, or None, got {state!r}"
             )
+    units = check_rbm_units(estimator.units)
+    learn_variance = getattr(estimator, "learn_variance", False)
+    if not isinstance(learn_variance, (bool, np.bool_)):
+        raise InputError(f"learn_variance must be True or False, got {learn_variance!r}")
+    if learn_variance and units != "gaussian":
+        raise InputError("learn_variance needs units='gaussian' (binary and spin units have none)")
+    if learn_variance and flag("centering"):
+        raise InputError("centering cannot be combined with learn_variance; choose one")
+    missing = getattr(estimator, "missing", "refuse")
+    if missing not in ("refuse", "impute"):
+        raise InputError(f"missing must be 'refuse' or 'impute', got {missing!r}")
+    if hasattr(estimator, "impute_steps"):
+        integer("impute_steps", 1)
     return TrainingConfig(
-        units=check_units(estimator.units),
+        units=units,
+        learn_variance=bool(learn_variance),
         learning_rate=learning_rate,
         learning_rate_schedule=schedule,
         learning_rate_decay=number("learning_rate_decay", 0.0, decay_high, closed_high=False),

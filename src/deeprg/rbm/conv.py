@@ -497,6 +497,7 @@ class ConvRBM(
 
     def _check_params(self) -> TrainingConfig:
         """Validate the training hyper-parameters (shared with RBM) into a TrainingConfig."""
+        F.check_units(self.units)  # binary or spin: no Gaussian units here
         view = types.SimpleNamespace(
             **self.get_params(),
             n_hidden=1,

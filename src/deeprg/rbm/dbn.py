@@ -25,7 +25,7 @@ from .._random import SeedLike, as_generator, child_seeds
 from ..errors import InputError
 from ._validation import SMALL_WORK, resolve_device, single_thread_if_small, torch_generator
 from .checkpoint import CheckpointMismatchError
-from .functional import check_units, sample_from_mean
+from .functional import check_rbm_units, layer_units, sample_from_mean
 from .rbm import RBM
 
 __all__ = ["DBN", "PER_LAYER"]
@@ -64,8 +64,13 @@ class DBN(TransformerMixin, BaseEstimator):
     ----------
     layers : sequence of int, default (400, 100, 25)
         Hidden-layer sizes from the bottom up (the visible size comes from the data).
-    units : {"binary", "spin"}, default "binary"
-        Units of every layer.
+    units : {"binary", "spin", "gaussian"}, default "binary"
+        Units of every layer; ``"gaussian"`` makes the bottom layer a Gaussian-Bernoulli RBM
+        (real-valued visible units) and every layer above it binary.
+    learn_variance : bool, default False
+        Gaussian units: learn the visible standard deviations (bottom layer).
+    missing : {"refuse", "impute"}, default "refuse"
+        NaN entries of X: refused, or imputed by the bottom RBM (see :class:`RBM`).
     learning_rate, batch_size, epochs, cd_k, persistent, reconstruction, l1, l2, momentum, \
 initial_momentum, momentum_switch_epoch, learning_rate_schedule, learning_rate_decay, \
 centering, weight_init_std, history_samples
@@ -93,6 +98,8 @@ centering, weight_init_std, history_samples
         layers: tuple[int, ...] = (400, 100, 25),
         *,
         units: str = "binary",
+        learn_variance: bool = False,
+        missing: str = "refuse",
         learning_rate: Any = 0.1,
         batch_size: Any = 100,
         epochs: Any = 10,
@@ -117,6 +124,8 @@ centering, weight_init_std, history_samples
     ) -> None:
         self.layers = layers
         self.units = units
+        self.learn_variance = learn_variance
+        self.missing = missing
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.epochs = epochs
@@ -162,7 +171,7 @@ centering, weight_init_std, history_samples
     def _layer_models(self, seeds: list[int | None] | None = None) -> list[RBM]:
         """Unfitted, validated RBMs, one per layer, with their per-layer settings and seeds."""
         sizes = self._layer_sizes()
-        check_units(self.units)
+        check_rbm_units(self.units)
         if self.propagate not in ("mean", "sample"):
             raise InputError(f"propagate must be 'mean' or 'sample', got {self.propagate!r}")
         per_layer = {}
@@ -181,9 +190,12 @@ centering, weight_init_std, history_samples
             seeds = self._seeds(len(sizes))
         models = []
         for index, n_hidden in enumerate(sizes):
+            bottom = index == 0
             rbm = RBM(
                 n_hidden,
-                units=self.units,
+                units=self.units if bottom else layer_units(self.units)[1],
+                learn_variance=self.learn_variance if bottom else False,
+                missing=self.missing if bottom else "refuse",
                 random_state=seeds[index],
                 device=self.device,
                 dtype=self.dtype,
@@ -269,7 +281,8 @@ centering, weight_init_std, history_samples
         if self.propagate == "mean":
             return means
         generator = torch_generator(seed, torch.device("cpu"))
-        return sample_from_mean(torch.from_numpy(means), self.units, generator).numpy()
+        hidden_units = layer_units(rbm.units)[1]
+        return sample_from_mean(torch.from_numpy(means), hidden_units, generator).numpy()
 
     # ------------------------------------------------------------------ passes
 
@@ -292,7 +305,8 @@ centering, weight_init_std, history_samples
         depth = self._depth(depth)
         representation = X
         if depth == 0:
-            return self.rbms_[0]._validate_X(X, reset=False)
+            bottom = self.rbms_[0]
+            return bottom._complete(bottom._validate_X(X, reset=False, allow_missing=True))
         for rbm in self.rbms_[:depth]:
             representation = rbm.transform(representation)
         return representation
@@ -409,6 +423,7 @@ centering, weight_init_std, history_samples
         device = resolve_device(self.device)
         generator = torch_generator(seed, device)
         top = self.rbms_[-1]
+        top_visible = layer_units(top.units)[0]
         dtype = top._sampling_dtype()
         if init == "data":
             rows = self.rbms_[0]._validate_X(data, reset=False)
@@ -420,17 +435,17 @@ centering, weight_init_std, history_samples
             else:
                 pick = torch.randint(n_rows, (n_samples,), generator=generator, device=device)
             means = self.transform(rows[pick.cpu().numpy()], depth=len(self.rbms_) - 1)
-            start = sample_from_mean(
-                torch.as_tensor(means, device=device, dtype=dtype), self.units, generator
-            )
+            start = torch.as_tensor(means, device=device, dtype=dtype)
+            if top_visible != "gaussian":  # real-valued data are states already
+                start = sample_from_mean(start, top_visible, generator)
         else:
             half = torch.full(
                 (n_samples, top.weights_.shape[0]),
-                0.5 if self.units == "binary" else 0.0,
+                0.5 if top_visible == "binary" else 0.0,
                 device=device,
                 dtype=dtype,
             )
-            start = sample_from_mean(half, self.units, generator)
+            start = sample_from_mean(half, top_visible, generator)
         work = n_samples * top.weights_.shape[0] * top.weights_.shape[1]
         with single_thread_if_small(work * SMALL_WORK // CHAIN_SMALL_WORK, device):
             visible = top.gibbs(start, gibbs_steps, generator)
@@ -486,9 +501,13 @@ centering, weight_init_std, history_samples
                 raise InputError(
                     f"RBM {index + 1} is not fitted; fit it or use RBM.from_parameters"
                 )
-        units = {rbm.units for rbm in rbms}
-        if len(units) != 1:
-            raise InputError(f"all layers must have the same units, got {sorted(units)}")
+        bottom_units = rbms[0].units
+        above = {rbm.units for rbm in rbms[1:]}
+        if above and above != {layer_units(bottom_units)[1]}:
+            raise InputError(
+                "all layers must have the same units (above a Gaussian bottom layer: binary), "
+                f"got {[rbm.units for rbm in rbms]}"
+            )
         for index in range(1, len(rbms)):
             below, above = rbms[index - 1].weights_.shape[1], rbms[index].weights_.shape[0]
             if below != above:
@@ -496,7 +515,7 @@ centering, weight_init_std, history_samples
                     f"layer {index} has {below} hidden units but layer {index + 1} has {above} "
                     "visible units; layers must chain"
                 )
-        hyper.setdefault("units", units.pop())
+        hyper.setdefault("units", bottom_units)
         dbn = cls(layers=tuple(int(r.weights_.shape[1]) for r in rbms), **hyper)
         dbn.rbms_ = rbms
         dbn.n_features_in_ = int(rbms[0].weights_.shape[0])

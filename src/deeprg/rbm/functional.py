@@ -9,20 +9,32 @@ with weights W of shape (n_visible, n_hidden), visible bias a and hidden bias b.
 write E with plus signs (E = Σ b_j h_j + Σ v_i w_ij h_j + Σ c_i v_i): their
 parameters are the negatives of ours.
 
-Units are ``"binary"`` (each unit in {0, 1}) or ``"spin"`` (each unit in {-1, +1}); both layers
-use the same units. Summing one unit u with input x gives the unit's log partition function
+Units are ``"binary"`` (each unit in {0, 1}) or ``"spin"`` (each unit in {-1, +1}), the same
+on both layers, or ``"gaussian"``: real-valued visible units with binary hidden units (the
+Gaussian-Bernoulli RBM, Hinton's practical guide §13.2; Cho, Ilin & Raiko 2011). A Gaussian
+unit carries the base term u²/2 in the energy,
+
+    E(v, h) = ½|v|² - a·v - b·h - v·W·h = ½|v - a|² - b·h - v·W·h - ½|a|²,
+
+the standard unit-variance Gaussian-Bernoulli energy up to the constant ½|a|² (which moves
+ln Z, no probability): p(v | h) = N(a + W h, 1). Summing (or integrating) one unit u with
+input x gives the unit's log partition function
 
     f(x) = ln Σ_u exp(x u) = softplus(x) = ln(1 + e^x)     (binary)
                            = ln(2 cosh x)                   (spin)
+    f(x) = ln ∫ exp(x u - u²/2) du = x²/2 + ½ ln 2π          (Gaussian)
 
 so the free energies (marginals up to ln Z) are
 
-    F(v) = -a·v - Σ_j f(b_j + (v W)_j),     p(v) = exp(-F(v)) / Z,
-    G(h) = -b·h - Σ_i f(a_i + (W h)_i),     p(h) = exp(-G(h)) / Z.
+    F(v) = [½|v|²] - a·v - Σ_j f(b_j + (v W)_j),     p(v) = exp(-F(v)) / Z,
+    G(h) = -b·h - Σ_i f(a_i + (W h)_i),              p(h) = exp(-G(h)) / Z,
+
+with the bracket only for Gaussian visible units and each f that of its layer's units.
 
 F(v) is the paper's H^RBM_λ(v) and G(h) its H^RBM_λ(h) (Eqs. 11-12 of Mehta & Schwab,
 docs/conventions.md), both defined up to the same ln Z.
-The conditional mean of a unit with input x is f'(x): sigmoid(x) (binary) or tanh(x) (spin).
+The conditional mean of a unit with input x is f'(x): sigmoid(x) (binary), tanh(x) (spin) or
+x (Gaussian, unit variance).
 All functions here take and return torch tensors and never touch global random state.
 """
 
@@ -35,19 +47,26 @@ import torch
 from ..errors import InputError
 
 __all__ = [
+    "RBM_UNITS",
     "UNITS",
     "all_states",
+    "check_rbm_units",
     "check_units",
     "energy",
     "free_energy",
     "hidden_free_energy",
+    "layer_units",
     "log_unit_partition",
     "sample_from_mean",
     "unit_mean",
     "unit_mean_",
 ]
 
+#: Units shared by both layers (every model in deeprg supports these).
 UNITS = ("binary", "spin")
+
+#: Units of a dense RBM: also "gaussian" (Gaussian visible, binary hidden units).
+RBM_UNITS = ("binary", "spin", "gaussian")
 
 
 def check_units(units: object) -> str:
@@ -57,12 +76,27 @@ def check_units(units: object) -> str:
     return str(units)
 
 
+def check_rbm_units(units: object) -> str:
+    """Return ``units`` if it is ``"binary"``, ``"spin"`` or ``"gaussian"``, else raise."""
+    if units not in RBM_UNITS:
+        raise InputError(f"units must be 'binary', 'spin' or 'gaussian', got {units!r}")
+    return str(units)
+
+
+def layer_units(units: str) -> tuple[str, str]:
+    """(visible units, hidden units) of an RBM: ("gaussian", "binary") for ``"gaussian"``."""
+    return ("gaussian", "binary") if units == "gaussian" else (units, units)
+
+
 def log_unit_partition(x: torch.Tensor, units: str) -> torch.Tensor:
     """Element-wise f(x) = ln Σ_u exp(x u) over one unit's two states, numerically stable.
 
     Binary: softplus(x) = max(x, 0) + log1p(exp(-|x|)). Spin: ln(2 cosh x) = |x| +
     log1p(exp(-2|x|)). Both are exact in floating point for any finite x (no threshold).
+    Gaussian (unit variance, base measure e^{-u²/2}): x²/2 + ½ ln 2π.
     """
+    if units == "gaussian":
+        return 0.5 * x * x + _HALF_LOG_TWO_PI
     magnitude = x.abs()
     if units == "binary":
         return torch.clamp(x, min=0) + torch.log1p(torch.exp(-magnitude))
@@ -82,8 +116,13 @@ def _sigmoid_limit(dtype: torch.dtype) -> float:
     return -0.5 * math.log(torch.finfo(dtype).tiny)
 
 
+_HALF_LOG_TWO_PI = 0.5 * math.log(2.0 * math.pi)
+
+
 def unit_mean(x: torch.Tensor, units: str) -> torch.Tensor:
-    """Conditional mean f'(x) of a unit with input x: sigmoid(x) (binary) or tanh(x) (spin)."""
+    """Conditional mean f'(x) of a unit with input x: sigmoid(x), tanh(x) or x (Gaussian)."""
+    if units == "gaussian":
+        return x
     if units == "binary":
         limit = _sigmoid_limit(x.dtype)
         return torch.sigmoid(x.clamp(-limit, limit))
@@ -92,6 +131,8 @@ def unit_mean(x: torch.Tensor, units: str) -> torch.Tensor:
 
 def unit_mean_(x: torch.Tensor, units: str) -> torch.Tensor:
     """In-place :func:`unit_mean` (overwrites and returns ``x``)."""
+    if units == "gaussian":
+        return x
     if units == "binary":
         limit = _sigmoid_limit(x.dtype)
         return x.clamp_(-limit, limit).sigmoid_()
@@ -108,13 +149,13 @@ def sample_from_mean(
 
     Binary: P(u = 1) = mean. Spin: P(u = +1) = (1 + mean) / 2. One uniform number r per unit,
     compared strictly (r < p), so a mean of exactly 0 (binary) or -1 (spin) never gives the
-    upper state and a mean of exactly 1 always does.
+    upper state and a mean of exactly 1 always does. Gaussian: mean + N(0, 1) noise.
 
     Parameters
     ----------
     mean : torch.Tensor of any shape
-        Conditional means, in [0, 1] (binary) or [-1, 1] (spin).
-    units : {"binary", "spin"}
+        Conditional means, in [0, 1] (binary), [-1, 1] (spin) or real (Gaussian).
+    units : {"binary", "spin", "gaussian"}
     generator : torch.Generator
         Source of randomness (on ``mean``'s device).
     out : torch.Tensor, optional
@@ -124,10 +165,13 @@ def sample_from_mean(
     Returns
     -------
     torch.Tensor of ``mean``'s shape and dtype
-        States in {0, 1} or {-1, +1}.
+        States in {0, 1} or {-1, +1} (reals for Gaussian units).
     """
     if out is None:
         out = torch.empty_like(mean)
+    if units == "gaussian":
+        torch.randn(out.shape, generator=generator, out=out)
+        return out.add_(mean)
     torch.rand(out.shape, generator=generator, out=out)
     if units == "binary":
         return out.lt_(mean)
@@ -136,25 +180,38 @@ def sample_from_mean(
     return out.mul_(2.0).sub_(1.0)
 
 
+def _base_energy(v: torch.Tensor, units: str) -> torch.Tensor | float:
+    """½|v|² per row for Gaussian visible units, else 0."""
+    return 0.5 * (v * v).sum(dim=-1) if units == "gaussian" else 0.0
+
+
 def energy(
-    v: torch.Tensor, h: torch.Tensor, weights: torch.Tensor, a: torch.Tensor, b: torch.Tensor
+    v: torch.Tensor,
+    h: torch.Tensor,
+    weights: torch.Tensor,
+    a: torch.Tensor,
+    b: torch.Tensor,
+    units: str = "binary",
 ) -> torch.Tensor:
-    """E(v, h) = -a·v - b·h - v·W·h for a batch, tensor of shape (n_samples,)."""
-    return -(v @ a) - (h @ b) - ((v @ weights) * h).sum(dim=-1)
+    """E(v, h) = [½|v|²] - a·v - b·h - v·W·h for a batch, tensor of shape (n_samples,)."""
+    return _base_energy(v, units) - (v @ a) - (h @ b) - ((v @ weights) * h).sum(dim=-1)
 
 
 def free_energy(
     v: torch.Tensor, weights: torch.Tensor, a: torch.Tensor, b: torch.Tensor, units: str
 ) -> torch.Tensor:
-    """F(v) = -a·v - Σ_j f(b_j + (vW)_j), tensor of shape (n_samples,); p(v) = e^{-F(v)}/Z."""
-    return -(v @ a) - log_unit_partition(torch.addmm(b, v, weights), units).sum(dim=-1)
+    """F(v) = [½|v|²] - a·v - Σ_j f(b_j + (vW)_j), shape (n_samples,); p(v) = e^{-F(v)}/Z."""
+    visible, hidden = layer_units(units)
+    hidden_term = log_unit_partition(torch.addmm(b, v, weights), hidden).sum(dim=-1)
+    return _base_energy(v, visible) - (v @ a) - hidden_term
 
 
 def hidden_free_energy(
     h: torch.Tensor, weights: torch.Tensor, a: torch.Tensor, b: torch.Tensor, units: str
 ) -> torch.Tensor:
     """G(h) = -b·h - Σ_i f(a_i + (W h)_i), tensor of shape (n_samples,); p(h) = e^{-G(h)}/Z."""
-    return -(h @ b) - log_unit_partition(torch.addmm(a, h, weights.T), units).sum(dim=-1)
+    visible, _ = layer_units(units)
+    return -(h @ b) - log_unit_partition(torch.addmm(a, h, weights.T), visible).sum(dim=-1)
 
 
 def all_states(

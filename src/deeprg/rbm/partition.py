@@ -30,7 +30,7 @@ import torch
 from .._random import SeedLike, child_seeds
 from ..errors import InputError, check_int
 from ._validation import single_thread_if_small
-from .functional import all_states, log_unit_partition, sample_from_mean, unit_mean
+from .functional import all_states, layer_units, log_unit_partition, sample_from_mean, unit_mean
 
 __all__ = ["MAX_EXACT_UNITS", "AISResult", "ais_log_partition", "exact_log_partition"]
 
@@ -56,9 +56,12 @@ def exact_log_partition(
     visible_bias : torch.Tensor of shape (n_visible,)
     hidden_bias : torch.Tensor of shape (n_hidden,)
         Parameters in the sign convention of docs/conventions.md (computed in float64).
-    units : {"binary", "spin"}
+    units : {"binary", "spin", "gaussian"}
+        For Gaussian visible units the hidden layer is always the one enumerated (the
+        Gaussian integral over v is done analytically, see :mod:`deeprg.rbm.functional`).
     max_units : int, default 25
-        Refuse (InputError) when the smaller layer has more units than this.
+        Refuse (InputError) when the smaller layer (the hidden layer for Gaussian units) has
+        more units than this.
 
     Returns
     -------
@@ -69,25 +72,33 @@ def exact_log_partition(
     a = visible_bias.to(torch.float64)
     b = hidden_bias.to(torch.float64)
     n_visible, n_hidden = w.shape
+    visible_units, hidden_units = layer_units(units)
+    if visible_units == "gaussian" and n_hidden > max_units:
+        raise InputError(
+            f"exact ln Z of a Gaussian RBM sums over its {n_hidden} hidden units, more than "
+            f"{max_units}; use method='ais'"
+        )
     if min(n_visible, n_hidden) > max_units:
         raise InputError(
             f"exact ln Z needs a layer with <= {max_units} units, got {n_visible}x{n_hidden}; "
             "use method='ais'"
         )
-    if n_hidden <= n_visible:
+    if n_hidden <= n_visible or visible_units == "gaussian":
         # Enumerate h: -G(h) = b·h + Σ_i f(a_i + (W h)_i).
         n_enum, other_bias, enum_bias, matrix = n_hidden, a, b, w.T
+        enum_units, other_units = hidden_units, visible_units
     else:
         # Enumerate v: -F(v) = a·v + Σ_j f(b_j + (v W)_j).
         n_enum, other_bias, enum_bias, matrix = n_visible, b, a, w
+        enum_units, other_units = visible_units, hidden_units
     n_states = 2**n_enum
     chunk = max(1, min(n_states, _CHUNK_ELEMENTS // max(1, matrix.shape[1])))
     partial = []
     for start in range(0, n_states, chunk):
         stop = min(n_states, start + chunk)
-        states = all_states(n_enum, units, start, stop, dtype=torch.float64, device=w.device)
+        states = all_states(n_enum, enum_units, start, stop, dtype=torch.float64, device=w.device)
         log_weight = states @ enum_bias + log_unit_partition(
-            torch.addmm(other_bias, states, matrix), units
+            torch.addmm(other_bias, states, matrix), other_units
         ).sum(dim=1)
         partial.append(torch.logsumexp(log_weight, dim=0))
     return float(torch.logsumexp(torch.stack(partial), dim=0))
@@ -148,8 +159,15 @@ def _anneal(
     n_chains: int,
     generator: torch.Generator,
 ) -> torch.Tensor:
-    """Run the AIS chains through ``betas``; returns ln w of each chain, shape (n_chains,)."""
-    v = sample_from_mean(unit_mean(base.expand(n_chains, w.shape[0]), units), units, generator)
+    """Run the AIS chains through ``betas``; returns ln w of each chain, shape (n_chains,).
+
+    For Gaussian visible units ln p*_β(v) also holds -½|v|², the same at every β, so it
+    cancels from the weights and only the Gibbs sweep sees it.
+    """
+    visible_units, hidden_units = layer_units(units)
+    v = sample_from_mean(
+        unit_mean(base.expand(n_chains, w.shape[0]), visible_units), visible_units, generator
+    )
     log_w = torch.zeros(n_chains, dtype=w.dtype, device=w.device)
     delta_bias = a - base
     previous = betas[0]
@@ -158,13 +176,13 @@ def _anneal(
         # ln p*_β(v) - ln p*_β'(v) at the current state.
         log_w += (beta - previous) * (v @ delta_bias)
         log_w += (
-            log_unit_partition(beta * hidden_input, units)
-            - log_unit_partition(previous * hidden_input, units)
+            log_unit_partition(beta * hidden_input, hidden_units)
+            - log_unit_partition(previous * hidden_input, hidden_units)
         ).sum(dim=1)
         # One Gibbs sweep leaving p_β invariant.
-        h = sample_from_mean(unit_mean(beta * hidden_input, units), units, generator)
+        h = sample_from_mean(unit_mean(beta * hidden_input, hidden_units), hidden_units, generator)
         visible_input = torch.addmm(base + beta * delta_bias, h, w.T, alpha=beta)
-        v = sample_from_mean(unit_mean(visible_input, units), units, generator)
+        v = sample_from_mean(unit_mean(visible_input, visible_units), visible_units, generator)
         previous = beta
     return log_w
 
@@ -187,7 +205,7 @@ def ais_log_partition(
     weights, visible_bias, hidden_bias : torch.Tensor
         Parameters, shapes (n_visible, n_hidden), (n_visible,), (n_hidden,); the chains run on
         their device.
-    units : {"binary", "spin"}
+    units : {"binary", "spin", "gaussian"}
     n_chains : int, default 100
         Independent annealing runs M.
     n_betas : int, default 10000
@@ -220,7 +238,8 @@ def ais_log_partition(
 
     with single_thread_if_small(n_chains * n_visible * n_hidden, w.device):
         log_w = _anneal(w, a, b, base, units, betas, n_chains, generator)
-    log_z_base = float(log_unit_partition(base, units).sum()) + n_hidden * math.log(2.0)
+    visible_units, _ = layer_units(units)
+    log_z_base = float(log_unit_partition(base, visible_units).sum()) + n_hidden * math.log(2.0)
     log_w_np = log_w.cpu().numpy().astype(np.float64)
     shift = log_w_np.max()
     rel = np.exp(log_w_np - shift)

@@ -1,10 +1,15 @@
-"""The :class:`RBM` estimator: a restricted Boltzmann machine with binary or spin units.
+"""The :class:`RBM` estimator: a restricted Boltzmann machine with binary, spin or Gaussian units.
 
 Energy, in deeprg's sign convention (docs/conventions.md),
 
     E(v, h) = -a·v - b·h - v·W·h,      p(v, h) = exp(-E(v, h)) / Z,
 
 with ``weights_`` = W (n_visible, n_hidden), ``visible_bias_`` = a, ``hidden_bias_`` = b.
+Gaussian visible units (``units="gaussian"``, binary hidden units) add ½|x|² with x = v / σ
+(σ = ``visible_std_``, 1 unless ``learn_variance``) and act on x:
+E(v, h) = ½|x|² - a·x - b·h - x·W·h + Σ ln σ, so p(v | h) = N(σ (a + W h), σ²), p(h | v)
+depends on v / σ, and Z is that of the unit-variance model (see
+:mod:`deeprg.rbm.functional`; the Σ ln σ is the Jacobian of x = v / σ).
 Mehta & Schwab (arXiv:1410.3831) write E = Σ b_j h_j + Σ v_i w_ij h_j + Σ c_i v_i:
 their (w, c, b) are the negatives of our (W, a, b). ``free_energy(v)`` is the paper's
 H^RBM_λ(v) and ``hidden_free_energy(h)`` its H^RBM_λ(h) (Eqs. 11-12), both defined by
@@ -93,9 +98,21 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
     ----------
     n_hidden : int, default 256
         Number of hidden units.
-    units : {"binary", "spin"}, default "binary"
-        Unit states {0, 1} (as in Hinton's code that the paper used) or {-1, +1}. The two are
-        exactly equivalent, see :meth:`to_units`.
+    units : {"binary", "spin", "gaussian"}, default "binary"
+        Unit states {0, 1} (as in Hinton's code that the paper used) or {-1, +1} on both
+        layers (the two are exactly equivalent, see :meth:`to_units`), or ``"gaussian"``:
+        real-valued visible units with p(v | h) = N(σ (a + W h), σ²) and binary hidden units
+        (Gaussian-Bernoulli RBM; Hinton's practical guide §13.2). Gaussian units expect
+        standardised data (zero mean, unit variance per feature) unless ``learn_variance``.
+    learn_variance : bool, default False
+        Gaussian units only: learn each visible unit's standard deviation σ_i (initialised
+        at the data's), exposed as ``visible_std_``. Otherwise σ = 1.
+    missing : {"refuse", "impute"}, default "refuse"
+        NaN entries of X: refused, or treated as missing values. With "impute", ``fit``
+        starts them at the observed column means and re-imputes them after every epoch by
+        one block-Gibbs sweep with the observed units clamped (stochastic EM), and
+        ``transform``/``reconstruct``/``score_samples`` fill them with :meth:`impute` first.
+        Infinite values are always refused.
     learning_rate : float, default 0.1
         Step size η (scaled by ``learning_rate_schedule``).
     batch_size : int, default 100
@@ -129,6 +146,9 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
     weight_init_std : float, default 0.01
         Standard deviation of the initial weights (biases: visible from the data mean,
         hidden zero).
+    impute_steps : int, default 50
+        Clamped Gibbs sweeps :meth:`impute` runs by default (the posterior mean of the
+        missing units is averaged over the second half).
     history_samples : int, default 1000
         Rows (evenly spaced) on which the per-epoch ``history_`` metrics are computed;
         0 disables them.
@@ -148,6 +168,8 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
     weights_ : numpy.ndarray of shape (n_visible, n_hidden)
     visible_bias_ : numpy.ndarray of shape (n_visible,)
     hidden_bias_ : numpy.ndarray of shape (n_hidden,)
+    visible_std_ : numpy.ndarray of shape (n_visible,)
+        Gaussian units only: σ of each visible unit (ones unless ``learn_variance``).
     n_features_in_ : int
         n_visible.
     history_ : dict of lists
@@ -163,6 +185,8 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         n_hidden: int = 256,
         *,
         units: str = "binary",
+        learn_variance: bool = False,
+        missing: str = "refuse",
         learning_rate: float = 0.1,
         batch_size: int = 100,
         epochs: int = 10,
@@ -178,6 +202,7 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         learning_rate_decay: float = 0.0,
         centering: bool = False,
         weight_init_std: float = 0.01,
+        impute_steps: int = 50,
         history_samples: int = 1000,
         random_state: SeedLike = None,
         device: str = "cpu",
@@ -186,6 +211,8 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
     ) -> None:
         self.n_hidden = n_hidden
         self.units = units
+        self.learn_variance = learn_variance
+        self.missing = missing
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.epochs = epochs
@@ -201,6 +228,7 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         self.learning_rate_decay = learning_rate_decay
         self.centering = centering
         self.weight_init_std = weight_init_std
+        self.impute_steps = impute_steps
         self.history_samples = history_samples
         self.random_state = random_state
         self.device = device
@@ -213,8 +241,12 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         """Validate every hyper-parameter (InputError naming the fix) before any work."""
         return training_config(self)
 
-    def _validate_X(self, X: Any, reset: bool) -> np.ndarray:
-        """Validated float array of shape (n_samples, n_visible) (float32 kept, else float64)."""
+    def _validate_X(self, X: Any, reset: bool, allow_missing: bool = False) -> np.ndarray:
+        """Validated float array of shape (n_samples, n_visible) (float32 kept, else float64).
+
+        With ``allow_missing`` and ``missing="impute"``, NaN entries are kept (missing values);
+        inf is always refused.
+        """
         try:
             array = validate_data(
                 self,
@@ -228,9 +260,31 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
             raise InputTypeError(str(exc).strip().splitlines()[0]) from exc
         except ValueError as exc:
             raise InputError(str(exc).strip().splitlines()[0]) from exc
-        check_finite_rows(array)
-        check_unit_values(array, F.check_units(self.units))
+        units = F.check_rbm_units(self.units)
+        keep_nan = allow_missing and self.missing == "impute"
+        hint = "" if keep_nan else ", or pass missing='impute' to have the model fill NaN"
+        check_finite_rows(array, allow_nan=keep_nan, hint=hint)
+        check_unit_values(array[~np.isnan(array)] if keep_nan else array, units)
         return array
+
+    def _visible_std(self, dtype: torch.dtype = torch.float64) -> torch.Tensor | None:
+        """σ of Gaussian visible units as a tensor on the model's device; None otherwise."""
+        if self.units != "gaussian":
+            return None
+        std = getattr(self, "visible_std_", None)
+        if std is None:
+            std = np.ones(self.weights_.shape[0])
+        return torch.as_tensor(np.asarray(std), device=self._device()).to(dtype)
+
+    def _scaled(self, v: torch.Tensor) -> torch.Tensor:
+        """x = v / σ for Gaussian units (the model acts on x); v itself otherwise."""
+        std = self._visible_std(v.dtype)
+        return v if std is None else v / std
+
+    def _log_std_sum(self) -> float:
+        """Σ ln σ: the Jacobian term of x = v / σ in ln p(v) (0 for binary and spin units)."""
+        std = getattr(self, "visible_std_", None) if self.units == "gaussian" else None
+        return 0.0 if std is None else float(np.sum(np.log(np.asarray(std, dtype=np.float64))))
 
     # ------------------------------------------------------------------ tensors in/out
 
@@ -250,7 +304,11 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
     ) -> tuple[torch.Tensor, bool, tuple[int, ...]]:
         """Configurations as a 2-D tensor; also whether x was a tensor and its batch shape."""
         is_tensor = isinstance(x, torch.Tensor)
-        tensor = x if is_tensor else torch.as_tensor(np.asarray(x, dtype=np.float64))
+        if not is_tensor:
+            x = np.asarray(x, dtype=np.float64)
+            if not x.flags.writeable:  # e.g. np.broadcast_to views; torch wants writable memory
+                x = x.copy()
+        tensor = x if is_tensor else torch.as_tensor(x)
         if tensor.ndim == 0 or tensor.shape[-1] != n_units:
             raise InputError(f"{name} must have shape (..., {n_units}), got {tuple(tensor.shape)}")
         if tensor.is_floating_point() or tensor.dtype in (
@@ -280,6 +338,7 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         visible_bias: Any,
         hidden_bias: Any,
         units: str = "binary",
+        visible_std: Any = None,
         **hyper: Any,
     ) -> RBM:
         """A fitted RBM with the given parameters (sign convention of docs/conventions.md).
@@ -289,7 +348,9 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         weights : array_like of shape (n_visible, n_hidden)
         visible_bias : array_like of shape (n_visible,)
         hidden_bias : array_like of shape (n_hidden,)
-        units : {"binary", "spin"}
+        units : {"binary", "spin", "gaussian"}
+        visible_std : array_like of shape (n_visible,), optional
+            Gaussian units only: σ of each visible unit (default ones).
         **hyper
             Further hyper-parameters (used if the model is trained further).
 
@@ -325,8 +386,18 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
                 f"biases must have shapes ({w.shape[0]},) and ({w.shape[1]},) to match weights "
                 f"{w.shape}, got {a.shape} and {b.shape}"
             )
-        rbm = cls(n_hidden=int(w.shape[1]), units=F.check_units(units), **hyper)
+        units = F.check_rbm_units(units)
+        rbm = cls(n_hidden=int(w.shape[1]), units=units, **hyper)
         rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_ = w, a, b
+        if units == "gaussian":
+            std = np.ones(w.shape[0]) if visible_std is None else np.array(visible_std, float)
+            if std.shape != (w.shape[0],) or not (np.isfinite(std).all() and (std > 0).all()):
+                raise InputError(
+                    f"visible_std must hold {w.shape[0]} finite values > 0, got shape {std.shape}"
+                )
+            rbm.visible_std_ = std
+        elif visible_std is not None:
+            raise InputError("visible_std applies to units='gaussian' only")
         rbm.n_features_in_ = int(w.shape[0])
         rbm.history_ = empty_history()
         return rbm
@@ -339,6 +410,11 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         so ln Z_binary = ln Z_spin + Σa/2 + Σb/2 + ΣW/4. Parameters are converted in float64.
         """
         check_is_fitted(self, "weights_")
+        if self.units == "gaussian" or units == "gaussian":
+            raise InputError(
+                "Gaussian units have no binary or spin equivalent; to_units converts between "
+                "'binary' and 'spin' only"
+            )
         w, a, b, _ = convert_parameters(
             self.weights_, self.visible_bias_, self.hidden_bias_, self.units, units
         )
@@ -372,9 +448,16 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         self
         """
         config = self._check_params()
-        data_np = self._validate_X(X, reset=True)
+        data_np = self._validate_X(X, reset=True, allow_missing=True)
         checkpoint_path = check_checkpoint_path(checkpoint)
+        data_np, missing_np = _fill_missing_with_column_means(data_np)
+        if missing_np is not None and checkpoint_path is not None:
+            raise InputError(
+                "checkpoints cannot resume the imputation of missing values; fit without "
+                "checkpoint, or drop the rows with NaN"
+            )
         data = torch.as_tensor(data_np, device=config.device).to(config.dtype).contiguous()
+        missing = None if missing_np is None else torch.as_tensor(missing_np, device=data.device)
         generator = torch_generator(self.random_state, config.device)
         fingerprint = data_fingerprint(data_np)
         saved = None
@@ -382,32 +465,44 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
             saved = load_checkpoint(
                 checkpoint_path, checkpoint_settings(self.get_params()), fingerprint
             )
+        log_std = None
         if saved is not None:
             params = tuple(saved[k] for k in ("weights", "visible_bias", "hidden_bias"))
             history = {k: list(v) for k, v in saved["history"].items()}
             state = saved["trainer"]
+            log_std = saved.get("log_std")
         else:
             params = Trainer.initial_parameters(config, data, int(self.n_hidden), generator)
             history, state = empty_history(), None
-        trainer = Trainer(config, data, *params, generator=generator, state=state)
+            if config.learn_variance:
+                # Start σ at the data's standard deviation, and a at the mean of x = v / σ.
+                log_std = torch.log(data.std(dim=0).clamp(min=1e-3))
+                params = (params[0], params[1] * torch.exp(-log_std), params[2])
+        trainer = Trainer(config, data, *params, generator=generator, state=state, log_std=log_std)
         self.history_ = history
         self._publish(trainer)
-        self._train(trainer, self.epochs, checkpoint_path, fingerprint)
+        self._train(trainer, self.epochs, checkpoint_path, fingerprint, missing)
         return self
 
     def partial_fit(self, X: Any, y: Any = None) -> RBM:
         """Train one more epoch on X, continuing the current state (or starting one)."""
         config = self._check_params()
         fitted = hasattr(self, "weights_")
-        data_np = self._validate_X(X, reset=not fitted)
+        data_np = self._validate_X(X, reset=not fitted, allow_missing=True)
+        if fitted and np.isnan(data_np).any():
+            data_np = self.impute(data_np)
+        data_np, missing_np = _fill_missing_with_column_means(data_np)
         data = torch.as_tensor(data_np, device=config.device).to(config.dtype).contiguous()
         state = getattr(self, "_training_state", None) if fitted else None
         generator = torch_generator(self.random_state, config.device)
+        log_std = None
         if fitted:
             params = tuple(
                 torch.as_tensor(np.asarray(p))
                 for p in (self.weights_, self.visible_bias_, self.hidden_bias_)
             )
+            if config.learn_variance and hasattr(self, "visible_std_"):
+                log_std = torch.log(torch.as_tensor(np.asarray(self.visible_std_)))
             # Velocities, chains and generator carry over only to an unchanged set-up.
             if state is not None and (
                 state["velocity_weights"].shape != params[0].shape
@@ -418,8 +513,9 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         else:
             params = Trainer.initial_parameters(config, data, int(self.n_hidden), generator)
             self.history_ = empty_history()
-        trainer = Trainer(config, data, *params, generator=generator, state=state)
-        self._train(trainer, trainer.epochs_done + 1, None, None)
+        trainer = Trainer(config, data, *params, generator=generator, state=state, log_std=log_std)
+        missing = None if missing_np is None else torch.as_tensor(missing_np, device=data.device)
+        self._train(trainer, trainer.epochs_done + 1, None, None, missing)
         return self
 
     def _train(
@@ -428,8 +524,13 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         epochs: int,
         checkpoint: Path | None,
         fingerprint: str | None,
+        missing: torch.Tensor | None = None,
     ) -> None:
-        """Run epochs up to ``epochs`` (total), recording history and checkpoints."""
+        """Run epochs up to ``epochs`` (total), recording history and checkpoints.
+
+        ``missing`` (bool tensor of the data's shape) marks missing entries of
+        ``trainer.data``; after every epoch they are redrawn by one clamped Gibbs sweep.
+        """
         if trainer.epochs_done > epochs:
             raise InputError(
                 f"the checkpoint already holds {trainer.epochs_done} epochs, more than "
@@ -455,6 +556,8 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
             while trainer.epochs_done < epochs:
                 start = time.perf_counter()
                 learning_rate, momentum = trainer.run_epoch()
+                if missing is not None:
+                    _redraw_missing(trainer, missing)
                 metrics = self._epoch_metrics(trainer, subset)
                 self._record(
                     trainer.epochs_done,
@@ -475,6 +578,9 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
                             "hidden_bias": trainer.hidden_bias.detach().cpu().clone(),
                             "trainer": trainer.state_dict(),
                             "history": {k: list(v) for k, v in self.history_.items()},
+                            "log_std": None
+                            if trainer.log_std is None
+                            else trainer.log_std.detach().cpu().clone(),
                         },
                     )
                 bar.update(1)
@@ -487,20 +593,27 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
             return {"reconstruction_error": nan, "pseudo_likelihood": nan, "log_likelihood": nan}
         w, a, b = trainer.weights, trainer.visible_bias, trainer.hidden_bias
         units = trainer.config.units
+        std = None if trainer.log_std is None else torch.exp(trainer.log_std)
         flip_generator = torch.Generator(device=subset.device)
         flip_generator.manual_seed(trainer.epochs_done)
         metrics = {
-            "reconstruction_error": reconstruction_error(subset, w, a, b, units),
+            "reconstruction_error": reconstruction_error(subset, w, a, b, units, std),
             "pseudo_likelihood": float(
                 pseudo_log_likelihood(subset, w, a, b, units, flip_generator).mean()
             ),
             "log_likelihood": nan,
         }
-        if min(w.shape) <= MAX_HISTORY_EXACT_UNITS:
+        exact_units = w.shape[1] if units == "gaussian" else min(w.shape)
+        if exact_units <= MAX_HISTORY_EXACT_UNITS:
             w64, a64, b64 = (t.to(torch.float64) for t in (w, a, b))
             log_z = exact_log_partition(w64, a64, b64, units)
-            free = F.free_energy(subset.to(torch.float64), w64, a64, b64, units)
-            metrics["log_likelihood"] = float(-free.mean()) - log_z
+            x = subset.to(torch.float64)
+            jacobian = 0.0
+            if std is not None:
+                x = x / std.to(torch.float64)
+                jacobian = float(trainer.log_std.to(torch.float64).sum())
+            free = F.free_energy(x, w64, a64, b64, units)
+            metrics["log_likelihood"] = float(-free.mean()) - log_z - jacobian
         return metrics
 
     def _record(
@@ -519,6 +632,12 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         self.weights_ = trainer.weights.detach().cpu().numpy().copy()
         self.visible_bias_ = trainer.visible_bias.detach().cpu().numpy().copy()
         self.hidden_bias_ = trainer.hidden_bias.detach().cpu().numpy().copy()
+        if self.units == "gaussian":
+            self.visible_std_ = (
+                np.ones(self.weights_.shape[0], dtype=self.weights_.dtype)
+                if trainer.log_std is None
+                else torch.exp(trainer.log_std).detach().cpu().numpy().copy()
+            )
         state = trainer.state_dict()
         state["batch_size"] = trainer.batch_size
         state["persistent"] = trainer.config.persistent
@@ -527,7 +646,10 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
     # ------------------------------------------------------------------ representations
 
     def transform(self, X: Any) -> np.ndarray:
-        """Hidden conditional means E[h | v]: sigmoid(b + vW) (binary) or tanh(b + vW) (spin).
+        """Hidden conditional means E[h | v]: sigmoid(b + xW) (binary, Gaussian) or tanh (spin).
+
+        x = v / σ for Gaussian units, v otherwise. With ``missing="impute"``, NaN entries of X
+        are first filled by :meth:`impute` (seeded by ``random_state``).
 
         Returns
         -------
@@ -535,27 +657,116 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
             float32 for float32 input, float64 otherwise.
         """
         check_is_fitted(self, "weights_")
-        data = self._validate_X(X, reset=False)
+        data = self._complete(self._validate_X(X, reset=False, allow_missing=True))
         dtype = torch.float32 if data.dtype == np.float32 else torch.float64
         w, _a, b = self._parameters(dtype)
-        v = torch.as_tensor(data, device=w.device)
-        return F.unit_mean(torch.addmm(b, v, w), self.units).cpu().numpy()
+        x = self._scaled(torch.as_tensor(data, device=w.device))
+        hidden_units = F.layer_units(self.units)[1]
+        return F.unit_mean(torch.addmm(b, x, w), hidden_units).cpu().numpy()
 
     def inverse_transform(self, H: Any) -> np.ndarray:
-        """Visible conditional means E[v | h] for hidden states or means H, shape (n, n_visible)."""
+        """Visible conditional means E[v | h] for hidden states or means H, shape (n, n_visible).
+
+        Gaussian units: σ (a + W h).
+        """
         check_is_fitted(self, "weights_")
         h, is_tensor, shape = self._input(H, self.weights_.shape[1], torch.float64, "H")
-        w, a, _ = self._parameters()
-        return self._output(F.unit_mean(torch.addmm(a, h, w.T), self.units), is_tensor, shape)
+        return self._output(self._visible_mean(h), is_tensor, shape)
+
+    def _visible_mean(self, h: torch.Tensor) -> torch.Tensor:
+        """E[v | h] for a 2-D tensor of hidden states or means (σ-scaled for Gaussian units)."""
+        w, a, _ = self._parameters(h.dtype)
+        mean = F.unit_mean(torch.addmm(a, h, w.T), F.layer_units(self.units)[0])
+        std = self._visible_std(h.dtype)
+        return mean if std is None else mean * std
 
     def reconstruct(self, X: Any) -> np.ndarray:
         """Mean-field reconstruction E[v | E[h | v]], array of shape (n_samples, n_visible)."""
         return self.inverse_transform(self.transform(X))
 
+    # ------------------------------------------------------------------ missing values
+
+    def _complete(self, data: np.ndarray) -> np.ndarray:
+        """``data`` with its NaN entries imputed (only reachable with ``missing="impute"``)."""
+        return self.impute(data) if np.isnan(data).any() else data
+
+    def impute(
+        self,
+        X: Any,
+        n_steps: int | None = None,
+        random_state: SeedLike = None,
+    ) -> np.ndarray:
+        """Fill the NaN entries of X from the model, given each row's observed entries.
+
+        Block-Gibbs sampling with the observed units clamped: h ~ p(h | v), then the missing
+        units are redrawn from p(v_missing | h) and the observed ones kept. The missing units
+        start at the model's bias-only mean; the result is the Rao-Blackwellised posterior
+        mean E[v_missing | h] averaged over the second half of the sweeps.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_visible)
+            Data with NaN marking missing entries (other values in the units' range).
+        n_steps : int, optional
+            Clamped Gibbs sweeps (default ``impute_steps``).
+        random_state : int, numpy Generator or None
+            Seed of the sweeps (default: the estimator's ``random_state``).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, n_visible), float64
+            X with every NaN replaced; observed entries unchanged.
+        """
+        check_is_fitted(self, "weights_")
+        try:
+            data = validate_data(
+                self, X, reset=False, dtype=np.float64, ensure_all_finite=False
+            ).copy()
+        except (TypeError, ValueError) as exc:
+            raise InputError(str(exc).strip().splitlines()[0]) from exc
+        check_finite_rows(data, allow_nan=True)
+        missing_np = np.isnan(data)
+        check_unit_values(data[~missing_np], self.units)
+        steps = self.impute_steps if n_steps is None else n_steps
+        if isinstance(steps, bool) or not isinstance(steps, Integral) or steps < 1:
+            raise InputError(f"n_steps must be an integer >= 1, got {steps!r}")
+        rows = np.flatnonzero(missing_np.any(axis=1))
+        if rows.size == 0:
+            return data
+        w, _a, b = self._parameters()
+        seed = self.random_state if random_state is None else random_state
+        generator = torch_generator(seed, w.device)
+        v = torch.as_tensor(data[rows], device=w.device)
+        missing = torch.as_tensor(missing_np[rows], device=w.device)
+        prior = self._visible_mean(torch.zeros(1, w.shape[1], dtype=w.dtype, device=w.device))
+        v = torch.where(missing, prior.expand_as(v), v)
+        visible_units, hidden_units = F.layer_units(self.units)
+        total = torch.zeros_like(v)
+        first_counted = int(steps) // 2
+        for step in range(int(steps)):
+            x = self._scaled(v)
+            h = F.sample_from_mean(
+                F.unit_mean(torch.addmm(b, x, w), hidden_units), hidden_units, generator
+            )
+            mean = self._visible_mean(h)
+            if step >= first_counted:
+                total += mean
+            std = self._visible_std(mean.dtype)
+            draw = F.sample_from_mean(mean if std is None else mean / std, visible_units, generator)
+            v = torch.where(missing, draw if std is None else draw * std, v)
+        estimate = (total / (int(steps) - first_counted)).cpu().numpy()
+        filled = data[rows]
+        filled[missing_np[rows]] = estimate[missing_np[rows]]
+        data[rows] = filled
+        return data
+
     # ------------------------------------------------------------------ probabilities
 
     def energy(self, v: Any, h: Any) -> Any:
-        """E(v, h) = -a·v - b·h - v·W·h (float64), shape (...,) for v (..., n_visible), h (..., n_hidden)."""
+        """E(v, h) = -a·v - b·h - v·W·h (float64), shape (...,) for v (..., n_visible), h (..., n_hidden).
+
+        Gaussian units: ½|x|² - a·x - b·h - x·W·h + Σ ln σ with x = v / σ.
+        """
         check_is_fitted(self, "weights_")
         n_visible, n_hidden = self.weights_.shape
         vt, is_tensor, shape = self._input(v, n_visible, torch.float64, "v")
@@ -563,12 +774,14 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         if hshape != shape:
             raise InputError(f"v and h must have the same batch shape, got {shape} and {hshape}")
         w, a, b = self._parameters()
-        return self._output(F.energy(vt, ht, w, a, b), is_tensor, shape)
+        value = F.energy(self._scaled(vt), ht, w, a, b, self.units) + self._log_std_sum()
+        return self._output(value, is_tensor, shape)
 
     def free_energy(self, v: Any) -> Any:
         """F(v) = -a·v - Σ_j f(b_j + (vW)_j) with p(v) = exp(-F(v))/Z: the paper's H^RBM(v).
 
-        f is softplus (binary) or ln(2 cosh) (spin), both evaluated stably; float64.
+        f is softplus (binary) or ln(2 cosh) (spin), both evaluated stably; float64. Gaussian
+        units: ½|x|² - a·x - Σ_j softplus(b_j + (xW)_j) + Σ ln σ with x = v / σ.
 
         Parameters
         ----------
@@ -581,7 +794,8 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         check_is_fitted(self, "weights_")
         vt, is_tensor, shape = self._input(v, self.weights_.shape[0], torch.float64, "v")
         w, a, b = self._parameters()
-        return self._output(F.free_energy(vt, w, a, b, self.units), is_tensor, shape)
+        value = F.free_energy(self._scaled(vt), w, a, b, self.units) + self._log_std_sum()
+        return self._output(value, is_tensor, shape)
 
     def hidden_free_energy(self, h: Any) -> Any:
         """G(h) = -b·h - Σ_i f(a_i + (Wh)_i) with p(h) = exp(-G(h))/Z: the paper's H^RBM(h).
@@ -600,16 +814,26 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         return self._output(F.hidden_free_energy(ht, w, a, b, self.units), is_tensor, shape)
 
     def hidden_conditional(self, v: Any) -> Any:
-        """P(h_j = 1 | v) (binary) or P(h_j = +1 | v) (spin), shape (..., n_hidden), float64."""
+        """P(h_j = 1 | v) (binary, Gaussian) or P(h_j = +1 | v) (spin), shape (..., n_hidden)."""
         check_is_fitted(self, "weights_")
         vt, is_tensor, shape = self._input(v, self.weights_.shape[0], torch.float64, "v")
         w, _, b = self._parameters()
-        scale = 1.0 if self.units == "binary" else 2.0
-        return self._output(torch.sigmoid(scale * torch.addmm(b, vt, w)), is_tensor, shape)
+        scale = 2.0 if self.units == "spin" else 1.0
+        hidden_input = torch.addmm(b, self._scaled(vt), w)
+        return self._output(torch.sigmoid(scale * hidden_input), is_tensor, shape)
 
     def visible_conditional(self, h: Any) -> Any:
-        """P(v_i = 1 | h) (binary) or P(v_i = +1 | h) (spin), shape (..., n_visible), float64."""
+        """P(v_i = 1 | h) (binary) or P(v_i = +1 | h) (spin), shape (..., n_visible), float64.
+
+        Gaussian units have a density, not a probability: use :meth:`inverse_transform` for
+        the mean σ (a + W h) (their variance is σ²).
+        """
         check_is_fitted(self, "weights_")
+        if self.units == "gaussian":
+            raise InputError(
+                "Gaussian visible units have no P(v_i = 1 | h); inverse_transform gives their "
+                "mean σ(a + W h), and visible_std_ their standard deviation"
+            )
         ht, is_tensor, shape = self._input(h, self.weights_.shape[1], torch.float64, "h")
         w, a, _ = self._parameters()
         scale = 1.0 if self.units == "binary" else 2.0
@@ -626,6 +850,10 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         return_std: bool = False,
     ) -> float | tuple[float, float]:
         """ln Z, exactly (smaller layer <= 25 units) or by annealed importance sampling.
+
+        Gaussian units: Z of the unit-variance model on x = v / σ, summed exactly over the
+        hidden states (n_hidden <= 25) with the Gaussian integral done analytically; the
+        Jacobian Σ ln σ belongs to :meth:`free_energy`, so ln p(v) = -F(v) - ln Z throughout.
 
         Parameters
         ----------
@@ -648,7 +876,8 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         if method not in ("auto", "exact", "ais"):
             raise InputError(f"method must be 'auto', 'exact' or 'ais', got {method!r}")
         w, a, b = self._parameters()
-        if method == "exact" or (method == "auto" and min(w.shape) <= MAX_EXACT_UNITS):
+        exact_units = w.shape[1] if self.units == "gaussian" else min(w.shape)
+        if method == "exact" or (method == "auto" and exact_units <= MAX_EXACT_UNITS):
             value, std = exact_log_partition(w, a, b, self.units), 0.0
         else:
             base = None
@@ -676,6 +905,8 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         for p in (self.weights_, self.visible_bias_, self.hidden_bias_):
             key.update(np.ascontiguousarray(p).tobytes())
         key.update(self.units.encode())
+        if self.units == "gaussian":
+            key.update(np.ascontiguousarray(getattr(self, "visible_std_", 1.0)).tobytes())
         digest = key.hexdigest()
         cached = getattr(self, "_log_z_cache", None)
         if cached is None or cached[0] != digest:
@@ -686,13 +917,13 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         """Log-likelihood ln p(x) = -F(x) - ln Z of each row, float64 array of shape (n_samples,).
 
         ln Z is exact when the smaller layer has <= 25 units, else estimated by AIS (with the
-        estimator's seed) and cached for the current parameters.
+        estimator's seed) and cached for the current parameters. For Gaussian units this is a
+        log density (of v, Jacobian of x = v / σ included). Rows must be complete.
         """
         check_is_fitted(self, "weights_")
         data = self._validate_X(X, reset=False)
-        w, a, b = self._parameters()
-        v = torch.as_tensor(data, device=w.device).to(torch.float64)
-        free = F.free_energy(v, w, a, b, self.units)
+        v = torch.as_tensor(data, device=self._device()).to(torch.float64)
+        free = self.free_energy(v)
         return (-free - self._cached_log_partition()).cpu().numpy()
 
     def pseudo_likelihood(self, X: Any, seed: SeedLike = None) -> np.ndarray:
@@ -709,6 +940,23 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         generator = torch_generator(seed, w.device)
         return pseudo_log_likelihood(v, w, a, b, self.units, generator).cpu().numpy()
 
+    def _hidden_sample(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """h ~ p(h | x) for x = v / σ (2-D tensor)."""
+        w, _a, b = self._parameters(x.dtype)
+        hidden_units = F.layer_units(self.units)[1]
+        mean = F.unit_mean(torch.addmm(b, x, w), hidden_units)
+        return F.sample_from_mean(mean, hidden_units, generator)
+
+    def _visible_sample(self, h: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """v ~ p(v | h) (2-D tensor; σ-scaled for Gaussian units)."""
+        w, a, _b = self._parameters(h.dtype)
+        visible_units = F.layer_units(self.units)[0]
+        draw = F.sample_from_mean(
+            F.unit_mean(torch.addmm(a, h, w.T), visible_units), visible_units, generator
+        )
+        std = self._visible_std(h.dtype)
+        return draw if std is None else draw * std
+
     # ------------------------------------------------------------------ sampling
 
     def _sampling_dtype(self) -> torch.dtype:
@@ -719,20 +967,16 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         check_is_fitted(self, "weights_")
         dtype = self._sampling_dtype()
         vt, is_tensor, shape = self._input(v, self.weights_.shape[0], dtype, "v")
-        w, _a, b = self._parameters(dtype)
-        gen = torch_generator(generator, w.device)
-        mean = F.unit_mean(torch.addmm(b, vt, w), self.units)
-        return self._output(F.sample_from_mean(mean, self.units, gen), is_tensor, shape)
+        gen = torch_generator(generator, self._device())
+        return self._output(self._hidden_sample(self._scaled(vt), gen), is_tensor, shape)
 
     def sample_visible(self, h: Any, generator: torch.Generator | SeedLike = None) -> Any:
         """Visible states v ~ p(v | h), shape (..., n_visible), in the model's units and dtype."""
         check_is_fitted(self, "weights_")
         dtype = self._sampling_dtype()
         ht, is_tensor, shape = self._input(h, self.weights_.shape[1], dtype, "h")
-        w, a, _b = self._parameters(dtype)
-        gen = torch_generator(generator, w.device)
-        mean = F.unit_mean(torch.addmm(a, ht, w.T), self.units)
-        return self._output(F.sample_from_mean(mean, self.units, gen), is_tensor, shape)
+        gen = torch_generator(generator, self._device())
+        return self._output(self._visible_sample(ht, gen), is_tensor, shape)
 
     def gibbs(
         self,
@@ -763,19 +1007,16 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
             raise InputError(f"n_steps must be an integer >= 0, got {n_steps!r}")
         dtype = self._sampling_dtype()
         vt, is_tensor, shape = self._input(v, self.weights_.shape[0], dtype, "v")
-        w, a, b = self._parameters(dtype)
-        gen = torch_generator(generator, w.device)
+        gen = torch_generator(generator, self._device())
         h = None
         for _ in range(int(n_steps)):
-            h = F.sample_from_mean(F.unit_mean(torch.addmm(b, vt, w), self.units), self.units, gen)
-            vt = F.sample_from_mean(
-                F.unit_mean(torch.addmm(a, h, w.T), self.units), self.units, gen
-            )
+            h = self._hidden_sample(self._scaled(vt), gen)
+            vt = self._visible_sample(h, gen)
         v_out = self._output(vt, is_tensor, shape)
         if not return_hidden:
             return v_out
         if h is None:
-            h = F.sample_from_mean(F.unit_mean(torch.addmm(b, vt, w), self.units), self.units, gen)
+            h = self._hidden_sample(self._scaled(vt), gen)
         return v_out, self._output(h, is_tensor, shape)
 
     # ------------------------------------------------------------------ sklearn plumbing
@@ -784,6 +1025,42 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
     def _n_features_out(self) -> int:
         """Number of transformed features (hidden units), for ``get_feature_names_out``."""
         return int(self.weights_.shape[1])
+
+
+def _fill_missing_with_column_means(data: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """(data with NaN replaced by its column's observed mean, NaN mask or None if complete)."""
+    missing = np.isnan(data)
+    if not missing.any():
+        return data, None
+    observed = missing.all(axis=0)
+    if observed.any():
+        column = int(np.flatnonzero(observed)[0])
+        raise InputError(
+            f"column {column} of X has no observed value; drop it or supply some values"
+        )
+    means = np.nanmean(data, axis=0)
+    return np.where(missing, means.astype(data.dtype), data), missing
+
+
+def _redraw_missing(trainer: Trainer, missing: torch.Tensor) -> None:
+    """One block-Gibbs sweep on the rows with missing entries, observed units clamped.
+
+    h ~ p(h | v), then v_missing ~ p(v_missing | h); written into ``trainer.data`` in place
+    (the stochastic-EM step of ``missing="impute"``), drawn from the trainer's generator.
+    """
+    rows = missing.any(dim=1).nonzero().squeeze(1)
+    data, generator = trainer.data, trainer.generator
+    v = data.index_select(0, rows)
+    x = v if trainer.log_std is None else v * torch.exp(-trainer.log_std)
+    mean = F.unit_mean(torch.addmm(trainer.hidden_bias, x, trainer.weights), trainer.hidden_units)
+    h = F.sample_from_mean(mean, trainer.hidden_units, generator)
+    visible_input = torch.addmm(trainer.visible_bias, h, trainer.weights.T)
+    draw = F.sample_from_mean(
+        F.unit_mean(visible_input, trainer.visible_units), trainer.visible_units, generator
+    )
+    if trainer.log_std is not None:
+        draw = draw * torch.exp(trainer.log_std)
+    data.index_copy_(0, rows, torch.where(missing.index_select(0, rows), draw, v))
 
 
 def _history_subset(data: torch.Tensor, n_rows: int) -> torch.Tensor | None:

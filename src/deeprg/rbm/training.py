@@ -26,6 +26,17 @@ gradient is taken for the centred energy -(v-μ)ᵀW(h-λ) - a_cᵀ(v-μ) - b_c�
 data mean and λ a running mean (rate 0.01) of E[h | data]; the parameters are stored in the
 standard form, a = a_c - Wλ, b = b_c - Wᵀμ, so moving the offsets changes no probability.
 
+Gaussian visible units (``units="gaussian"``, hidden units binary): the same updates with the
+visible conditional p(v | h) = N(a + W h, 1) (its mean for a "mean" reconstruction, a sample
+otherwise). With ``learn_variance`` the model is the unit-variance one on x = v / σ, so that
+p(v) = p_x(v / σ) / Π σ with a partition function independent of σ; the log-likelihood
+gradient with respect to ln σ_i is then a data term only,
+
+    ∂ ln p(v) / ∂ ln σ_i = x_i (x_i - a_i - (W E[h | x])_i) - 1,
+
+applied with the same learning rate and momentum as the other parameters; every other update
+is the unit-variance one on the scaled batch x.
+
 Speed: every buffer is preallocated; each update is five (CD-1 or PCD-1) matrix products
 of the mini-batch with W (the two statistics products fused into one), element-wise work in
 place, and no host-device synchronisation.
@@ -39,7 +50,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .functional import free_energy, sample_from_mean, unit_mean, unit_mean_
+from .functional import free_energy, layer_units, sample_from_mean, unit_mean, unit_mean_
 
 __all__ = [
     "CENTERING_RATE",
@@ -82,6 +93,7 @@ class TrainingConfig:
     weight_init_std: float
     dtype: torch.dtype
     device: torch.device
+    learn_variance: bool = False
 
     def learning_rate_at(self, epoch: int) -> float:
         """Learning rate of 0-based ``epoch`` (never depends on the total number of epochs)."""
@@ -112,7 +124,10 @@ def initial_visible_bias(data_mean: torch.Tensor, units: str) -> torch.Tensor:
     """Visible bias making the weightless model reproduce the data mean (Hinton's guide §8).
 
     Binary: ln(p / (1 - p)); spin: artanh(m); the mean is clipped 1e-3 away from the bounds.
+    Gaussian: the mean itself.
     """
+    if units == "gaussian":
+        return data_mean.clone()
     if units == "binary":
         p = data_mean.clamp(1e-3, 1 - 1e-3)
         return torch.log(p) - torch.log1p(-p)
@@ -173,13 +188,22 @@ class Trainer(EpochLoop):
         hidden_bias: torch.Tensor,
         generator: torch.Generator,
         state: dict | None = None,
+        log_std: torch.Tensor | None = None,
     ) -> None:
         self.config = config
         self.data = data
+        self.visible_units, self.hidden_units = layer_units(config.units)
         kw = {"dtype": config.dtype, "device": config.device}
         self.weights = weights.to(**kw).clone().contiguous()
         self.visible_bias = visible_bias.to(**kw).clone()
         self.hidden_bias = hidden_bias.to(**kw).clone()
+        # ln σ of Gaussian visible units when their variances are learned, else None.
+        self.log_std = None
+        if config.learn_variance:
+            self.log_std = (
+                torch.zeros(weights.shape[0], **kw) if log_std is None else log_std.to(**kw).clone()
+            )
+            self.velocity_log_std = torch.zeros_like(self.log_std)
         self.generator = generator
         n_visible, n_hidden = self.weights.shape
         batch = min(config.batch_size, data.shape[0])
@@ -195,7 +219,7 @@ class Trainer(EpochLoop):
         if config.centering:
             self.visible_offset = data.mean(dim=0)
             self.hidden_offset = torch.full(
-                (n_hidden,), 0.5 if config.units == "binary" else 0.0, **kw
+                (n_hidden,), 0.5 if self.hidden_units == "binary" else 0.0, **kw
             )
         if state is not None:
             self.load_state_dict(state)
@@ -222,7 +246,8 @@ class Trainer(EpochLoop):
         kw = {"dtype": config.dtype, "device": config.device}
         weights = torch.randn(data.shape[1], n_hidden, generator=generator, **kw)
         weights.mul_(config.weight_init_std)
-        visible_bias = initial_visible_bias(data.mean(dim=0), config.units).to(**kw)
+        visible_units, _ = layer_units(config.units)
+        visible_bias = initial_visible_bias(data.mean(dim=0), visible_units).to(**kw)
         return weights, visible_bias, torch.zeros(n_hidden, **kw)
 
     def _initial_chains(self) -> torch.Tensor:
@@ -230,8 +255,10 @@ class Trainer(EpochLoop):
         n = self.data.shape[0]
         rows = torch.randperm(n, generator=self.generator, device=self.data.device)
         start = self.data.index_select(0, rows[: self.batch_size])
-        mean = unit_mean(torch.addmm(self.hidden_bias, start, self.weights), self.config.units)
-        return sample_from_mean(mean, self.config.units, self.generator)
+        if self.log_std is not None:
+            start = start * torch.exp(-self.log_std)
+        mean = unit_mean(torch.addmm(self.hidden_bias, start, self.weights), self.hidden_units)
+        return sample_from_mean(mean, self.hidden_units, self.generator)
 
     def _signs_for(self, m: int) -> torch.Tensor:
         """Vector (+1 × m, -1 × m): Σ_data v - Σ_model v as one matrix-vector product."""
@@ -244,7 +271,7 @@ class Trainer(EpochLoop):
     def step(self, batch_index: torch.Tensor, learning_rate: float, momentum: float) -> None:
         """One CD-k / PCD-k update on the data rows ``batch_index``."""
         cfg = self.config
-        units = cfg.units
+        vis, hid = self.visible_units, self.hidden_units
         w, a, b = self.weights, self.visible_bias, self.hidden_bias
         m = batch_index.shape[0]
         visible, hidden = self._visible[: 2 * m], self._hidden[: 2 * m]
@@ -255,25 +282,29 @@ class Trainer(EpochLoop):
         generator = self.generator
 
         torch.index_select(self.data, 0, batch_index, out=v_data)
-        unit_mean_(torch.addmm(b, v_data, w, out=h_data), units)
+        if self.log_std is not None:
+            v_data.mul_(torch.exp(-self.log_std))  # x = v / σ
+        unit_mean_(torch.addmm(b, v_data, w, out=h_data), hid)
         if cfg.persistent:
             h_source = self.chains[:m]
         else:
-            h_source = sample_from_mean(h_data, units, generator, out=h_sample)
+            h_source = sample_from_mean(h_data, hid, generator, out=h_sample)
         mean_last = not cfg.persistent and cfg.reconstruction == "mean"
         for sweep in range(cfg.cd_k):
             last = sweep == cfg.cd_k - 1
             if last and mean_last:
-                unit_mean_(torch.addmm(a, h_source, w.T, out=v_model), units)
+                unit_mean_(torch.addmm(a, h_source, w.T, out=v_model), vis)
             else:
-                unit_mean_(torch.addmm(a, h_source, w.T, out=v_mean), units)
-                sample_from_mean(v_mean, units, generator, out=v_model)
-            unit_mean_(torch.addmm(b, v_model, w, out=h_model), units)
+                unit_mean_(torch.addmm(a, h_source, w.T, out=v_mean), vis)
+                sample_from_mean(v_mean, vis, generator, out=v_model)
+            unit_mean_(torch.addmm(b, v_model, w, out=h_model), hid)
             if not last:
-                h_source = sample_from_mean(h_model, units, generator, out=h_sample)
+                h_source = sample_from_mean(h_model, hid, generator, out=h_sample)
         if cfg.persistent:
             # The chains' state is the hidden layer: h ~ p(h | v_model), ready for the next update.
-            sample_from_mean(h_model, units, generator, out=self.chains[:m])
+            sample_from_mean(h_model, hid, generator, out=self.chains[:m])
+        if self.log_std is not None:
+            self._step_log_std(v_data, h_data, learning_rate, momentum)
         h_model.neg_()
 
         alpha = learning_rate / m
@@ -304,8 +335,19 @@ class Trainer(EpochLoop):
             h_sum = torch.sum(h_data, dim=0, out=self._hidden_sum)
             lam.mul_(1.0 - CENTERING_RATE).add_(h_sum, alpha=CENTERING_RATE / m)
 
-    def parameter_tensors(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(W, a, b), the tensors the divergence check watches."""
+    def _step_log_std(
+        self, x: torch.Tensor, h_data: torch.Tensor, learning_rate: float, momentum: float
+    ) -> None:
+        """Momentum step on ln σ along mean over the batch of x (x - a - W E[h | x]) - 1."""
+        residual = torch.addmm(self.visible_bias, h_data, self.weights.T).neg_().add_(x)
+        gradient = (x * residual).mean(dim=0).sub_(1.0)
+        self.velocity_log_std.mul_(momentum).add_(gradient, alpha=learning_rate)
+        self.log_std.add_(self.velocity_log_std)
+
+    def parameter_tensors(self) -> tuple[torch.Tensor, ...]:
+        """(W, a, b) and ln σ when learned: the tensors the divergence check watches."""
+        if self.log_std is not None:
+            return self.weights, self.visible_bias, self.hidden_bias, self.log_std
         return self.weights, self.visible_bias, self.hidden_bias
 
     def state_dict(self) -> dict:
@@ -317,6 +359,8 @@ class Trainer(EpochLoop):
             "velocity_hidden": self.velocity_hidden.cpu().clone(),
             "generator": self.generator.get_state().clone(),
         }
+        if self.log_std is not None:
+            state["velocity_log_std"] = self.velocity_log_std.cpu().clone()
         if self.chains is not None:
             state["chains"] = self.chains.cpu().clone()
         if self.visible_offset is not None:
@@ -332,6 +376,8 @@ class Trainer(EpochLoop):
         self.velocity_visible = state["velocity_visible"].to(**kw).clone()
         self.velocity_hidden = state["velocity_hidden"].to(**kw).clone()
         self.generator.set_state(state["generator"])
+        if self.log_std is not None and "velocity_log_std" in state:
+            self.velocity_log_std = state["velocity_log_std"].to(**kw).clone()
         if self.config.persistent:
             if "chains" in state and state["chains"].shape[0] >= self.batch_size:
                 self.chains = state["chains"].to(**kw).clone()
@@ -343,11 +389,24 @@ class Trainer(EpochLoop):
 
 
 def reconstruction_error(
-    data: torch.Tensor, weights: torch.Tensor, a: torch.Tensor, b: torch.Tensor, units: str
+    data: torch.Tensor,
+    weights: torch.Tensor,
+    a: torch.Tensor,
+    b: torch.Tensor,
+    units: str,
+    std: torch.Tensor | None = None,
 ) -> float:
-    """Mean squared error per visible unit of the mean-field reconstruction E[v | E[h | v]]."""
-    hidden = unit_mean(torch.addmm(b, data, weights), units)
-    visible = unit_mean(torch.addmm(a, hidden, weights.T), units)
+    """Mean squared error per visible unit of the mean-field reconstruction E[v | E[h | v]].
+
+    ``std`` (shape (n_visible,)): learned standard deviations σ of Gaussian visible units;
+    the model then acts on x = v / σ and the error is measured on v.
+    """
+    visible_units, hidden_units = layer_units(units)
+    x = data if std is None else data / std
+    hidden = unit_mean(torch.addmm(b, x, weights), hidden_units)
+    visible = unit_mean(torch.addmm(a, hidden, weights.T), visible_units)
+    if std is not None:
+        visible = visible * std
     return float(torch.mean((data - visible) ** 2))
 
 
@@ -364,13 +423,15 @@ def pseudo_log_likelihood(
     ln p(v_i | v_-i) = ln sigmoid(F(ṽ) - F(v)) with ṽ equal to v except unit i flipped
     (1 - v_i for binary, -v_i for spin); its expectation over i times n_visible is the
     pseudo-log-likelihood Σ_i ln p(v_i | v_-i) (Besag 1975), the quantity scikit-learn's
-    BernoulliRBM reports.
+    BernoulliRBM reports. Not defined for Gaussian visible units (no state to flip): NaN.
 
     Returns
     -------
     torch.Tensor of shape (n_samples,)
     """
     n, n_visible = data.shape
+    if units == "gaussian":
+        return torch.full((n,), float("nan"), dtype=data.dtype, device=data.device)
     columns = torch.randint(n_visible, (n,), generator=generator, device=data.device)
     rows = torch.arange(n, device=data.device)
     flipped = data.clone()
