@@ -277,6 +277,6 @@ def test_digits_example_beats_chance_by_far():
     example = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(example)
     results = example.main(epochs=5, verbose=False)  # the script's default is 20
-    # chance is 0.1; at 20 epochs the script measures about 0.95 / 0.91 / 0.97
-    assert results["deeprg"] > 0.8
+    # chance is 0.1; at 20 epochs the script measures about 0.95 / 0.93 / 0.91 / 0.97
+    assert results["deeprg"] > 0.8 and results["deeprg_gaussian"] > 0.7
     assert results["bernoulli_rbm"] > 0.6 and results["raw_pixels"] > 0.9

@@ -29,6 +29,8 @@ _LAZY = {
     "rbm": ("deeprg.rbm", None),
     "rg": ("deeprg.rg", None),
     "io": ("deeprg.io", None),
+    "readers": ("deeprg.readers", None),
+    "read_data": ("deeprg.readers", "read_data"),
     "analysis": ("deeprg.analysis", None),
 }
 
@@ -47,6 +49,8 @@ __all__ = [
     "io",
     "mc",
     "rbm",
+    "read_data",
+    "readers",
     "rg",
     "sample",
 ]

@@ -14,6 +14,21 @@ import click
 from ._common import check_output_path, emit_json, emit_table, handle_errors
 
 
+def _parse_learning_rate(text: str, n_layers: int) -> float | list[float]:
+    from ..errors import InputError
+
+    try:
+        values = [float(part) for part in str(text).split(",")]
+    except ValueError:
+        values = []
+    if len(values) not in (1, n_layers):
+        raise InputError(
+            f"--lr must be one number or {n_layers} comma-separated numbers (one per layer), "
+            f"got {text!r}"
+        )
+    return values[0] if len(values) == 1 else values
+
+
 def _check_standardised(visible, name: str) -> None:
     """Refuse data far from unit variance for fixed-variance Gaussian units (σ = 1)."""
     import numpy as np
@@ -80,7 +95,12 @@ def _parse_layers(text: str) -> tuple[int, ...]:
 )
 @click.option("--epochs", type=int, default=10, show_default=True, help="Epochs per layer.")
 @click.option(
-    "--lr", "learning_rate", type=float, default=0.1, show_default=True, help="Learning rate."
+    "--lr",
+    "learning_rate",
+    default="0.1",
+    show_default=True,
+    help="Learning rate: one value, or one per layer bottom first (e.g. 0.003,0.1 for a "
+    "Gaussian bottom layer under binary ones).",
 )
 @click.option("--batch-size", type=int, default=100, show_default=True, help="Mini-batch size.")
 @click.option("--cd-k", type=int, default=1, show_default=True, help="Gibbs sweeps per update.")
@@ -224,7 +244,7 @@ def command(data: str, out: str, **options) -> None:
         units=options["units"],
         learn_variance=options["learn_variance"],
         missing="impute" if options["missing"] == "impute" else "refuse",
-        learning_rate=options["learning_rate"],
+        learning_rate=_parse_learning_rate(options["learning_rate"], len(layers)),
         batch_size=options["batch_size"],
         epochs=options["epochs"],
         cd_k=options["cd_k"],

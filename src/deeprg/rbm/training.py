@@ -34,8 +34,9 @@ gradient with respect to ln σ_i is then a data term only,
 
     ∂ ln p(v) / ∂ ln σ_i = x_i (x_i - a_i - (W E[h | x])_i) - 1,
 
-applied with the same learning rate and momentum as the other parameters; every other update
-is the unit-variance one on the scaled batch x.
+applied with the same learning rate and momentum as the other parameters, σ kept above 1 % of
+its starting value (:data:`MIN_STD_FRACTION`); every other update is the unit-variance one on
+the scaled batch x.
 
 Speed: every buffer is preallocated; each update is five (CD-1 or PCD-1) matrix products
 of the mini-batch with W (the two statistics products fused into one), element-wise work in
@@ -66,6 +67,9 @@ DIVERGENCE_LIMIT = 1e6
 
 #: Rate of the running average that updates the hidden offset λ when centring.
 CENTERING_RATE = 0.01
+
+#: Learned standard deviations of Gaussian units stay above this fraction of their start.
+MIN_STD_FRACTION = 0.01
 
 
 class TrainingDivergedError(RuntimeError):
@@ -204,6 +208,10 @@ class Trainer(EpochLoop):
                 torch.zeros(weights.shape[0], **kw) if log_std is None else log_std.to(**kw).clone()
             )
             self.velocity_log_std = torch.zeros_like(self.log_std)
+            # σ may not fall below 1 % of its starting value: a hidden unit that explains a
+            # (nearly constant) feature would otherwise drive σ to 0, the singularity of any
+            # Gaussian mixture's likelihood.
+            self.log_std_floor = self.log_std + math.log(MIN_STD_FRACTION)
         self.generator = generator
         n_visible, n_hidden = self.weights.shape
         batch = min(config.batch_size, data.shape[0])
@@ -343,6 +351,7 @@ class Trainer(EpochLoop):
         gradient = (x * residual).mean(dim=0).sub_(1.0)
         self.velocity_log_std.mul_(momentum).add_(gradient, alpha=learning_rate)
         self.log_std.add_(self.velocity_log_std)
+        torch.maximum(self.log_std, self.log_std_floor, out=self.log_std)
 
     def parameter_tensors(self) -> tuple[torch.Tensor, ...]:
         """(W, a, b) and ln σ when learned: the tensors the divergence check watches."""
