@@ -13,6 +13,11 @@ import click
 from ._common import emit_json, handle_errors
 
 
+def _number(value: float, digits: int) -> str:
+    """``value`` to ``digits`` significant digits, or ``-`` where it was not measured."""
+    return f"{value:.{digits}g}" if value == value else "-"
+
+
 def _summary(result: dict) -> None:
     """A few lines per layer on stdout (the full numbers are in inspect.json / --json)."""
     arch = "-".join(map(str, result["architecture"]))
@@ -33,8 +38,8 @@ def _summary(result: dict) -> None:
         recon = history.get("final_reconstruction_error", float("nan"))
         click.echo(
             f"  {row['layer']:>5} {row['weight_mean']:>10.4g} {row['weight_std']:>10.4g} "
-            f"{row['weight_max_abs']:>10.4g} {row['weight_sparsity']:>9.3f} {side:>10.3g} "
-            f"{recon:>12.4g}"
+            f"{row['weight_max_abs']:>10.4g} {row['weight_sparsity']:>9.3f} "
+            f"{_number(side, 3):>10} {_number(recon, 4):>12}"
         )
     if not result["has_history"]:
         click.echo("  no training history stored")

@@ -225,7 +225,8 @@ def layer_statistics(layer: dict[str, Any]) -> dict[str, Any]:
         ``n_visible``, ``n_hidden``, ``units``; ``weight_mean``, ``weight_std`` (population,
         ddof = 0), ``weight_min``, ``weight_max``, ``weight_max_abs``, ``weight_sparsity``
         (the fraction of |w| < :data:`SPARSITY_THRESHOLD`); ``hidden_bias_*`` and
-        ``visible_bias_*`` (mean, std, min, max).
+        ``visible_bias_*`` (mean, std, min, max); for Gaussian layers with a ``visible_std``
+        entry of shape (n_visible,), also ``visible_std_*``.
     """
     weights = np.asarray(layer["weights"], dtype=np.float64)
     n_visible, n_hidden = weights.shape
@@ -239,6 +240,8 @@ def layer_statistics(layer: dict[str, Any]) -> dict[str, Any]:
     out["weight_sparsity"] = float(np.mean(np.abs(weights) < SPARSITY_THRESHOLD))
     out.update(_stats(np.asarray(layer["hidden_bias"], dtype=np.float64), "hidden_bias"))
     out.update(_stats(np.asarray(layer["visible_bias"], dtype=np.float64), "visible_bias"))
+    if layer.get("visible_std") is not None:
+        out.update(_stats(np.asarray(layer["visible_std"], dtype=np.float64), "visible_std"))
     return out
 
 
@@ -514,6 +517,9 @@ _STAT_ROWS = [
     ("visible_bias_std", "visible bias std"),
     ("visible_bias_min", "visible bias min"),
     ("visible_bias_max", "visible bias max"),
+    ("visible_std_mean", "visible std (Gaussian units) mean"),
+    ("visible_std_min", "visible std min"),
+    ("visible_std_max", "visible std max"),
     ("field_norm_median", "median ‖r‖ of the effective fields"),
     ("field_norm_max", "largest ‖r‖"),
 ]
@@ -605,11 +611,18 @@ def _report_html(inspection: Inspection, out: Path) -> str:
             f"drawn as bar charts over the visible features: {html.escape(result['shape_source'])}"
         )
     prep = result["preprocessing"]
+    kind = {
+        "none": "none (data used as read)",
+        "minmax": "minmax scaling",
+        "standard": "standardised features",
+    }.get(prep["kind"], prep["kind"])
     prep_text = (
-        f"stored preprocessing <b>{html.escape(prep['kind'])}</b>"
+        f"stored preprocessing: <b>{html.escape(kind)}</b>"
         if prep["stored"]
-        else "no preprocessing stored (a file written before it was recorded)"
+        else "no preprocessing stored"
     )
+    if prep["spins"]:
+        prep_text += f", trained on ±1 spins mapped to {html.escape(result['units'])} units"
     settings = result["training_settings"]
     data_file = settings.get("data_file")
     parts = [
@@ -629,7 +642,7 @@ def _report_html(inspection: Inspection, out: Path) -> str:
         "std is the population standard deviation; r<sup>(l)</sup> = "
         "W<sup>(1)</sup>…W<sup>(l)</sup> is the effective receptive field of a layer-l unit "
         "on the visible units.</p>",
-        _transposed_table(rows, _STAT_ROWS),
+        _transposed_table(rows, [item for item in _STAT_ROWS if any(item[0] in r for r in rows)]),
         "<h2>Receptive-field sizes</h2>",
     ]
     if result["shape"] is not None and any(r.get("field_sizes") for r in rows):

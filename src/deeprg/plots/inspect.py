@@ -72,8 +72,11 @@ def plot_field_images(
     height, width = fields.shape[1:]
     # Panel sizes in inches: the grid is laid out explicitly, so that the panels fill the
     # figure whatever the shape (no slack between the title and the first row).
-    panel_w = 1.45
-    panel_h = float(np.clip(panel_w * height / width, 0.35, 3 * panel_w))
+    side = 1.45
+    panel_w, panel_h = side, side * height / width
+    if panel_h > 3 * side:  # tall shapes: narrower panels rather than taller ones
+        panel_w, panel_h = max(3 * side * width / height, 0.6), 3 * side
+    panel_h = max(panel_h, 0.35)  # wide shapes: at least a readable strip
     title_h, label_h, gap_w = 0.24, (0.2 if labels is not None else 0.05), 0.14
     left, right, top, bottom = 0.1, 0.95, 0.45, 0.1
     fig_w = cols * panel_w + (cols - 1) * gap_w + left + right
@@ -109,13 +112,9 @@ def plot_field_images(
             ax.set_xlabel(labels[index], fontsize=7, labelpad=2)
     if image is not None:
         grid_top, grid_bottom = (fig_h - top) / fig_h, (bottom + label_h) / fig_h
+        bar_height = min(grid_top - grid_bottom, 3.0 / fig_h)
         colorbar_axes = fig.add_axes(
-            (
-                (fig_w - right + 0.2) / fig_w,
-                grid_bottom,
-                0.14 / fig_w,
-                min(grid_top - grid_bottom, 3.0 / fig_h),
-            )
+            ((fig_w - right + 0.2) / fig_w, grid_top - bar_height, 0.14 / fig_w, bar_height)
         )
         fig.colorbar(image, cax=colorbar_axes)
         colorbar_axes.tick_params(labelsize=7)
