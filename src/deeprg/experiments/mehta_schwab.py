@@ -28,6 +28,7 @@ from .. import __version__, analysis, exact, io
 from .._json import jsonable
 from .._random import child_seeds
 from ..errors import InputError
+from ..locking import output_lock
 from ..models import J_CRITICAL, IsingSquare
 from ..samples import SampleSet
 from . import measurements
@@ -428,9 +429,6 @@ def run(
     log : callable, optional
         Receives one-line stage messages (default: print to stderr).
     """
-    from ..rbm import DBN
-    from .report import write_report
-
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     _validate(settings, device)
     out = Path(out_dir)
@@ -440,6 +438,21 @@ def run(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create {out} ({exc.strerror}); choose another --out") from exc
+    with output_lock(out, "reproduce mehta-schwab"):
+        return _run_locked(settings, out, preset, device, progress, log)
+
+
+def _run_locked(
+    settings: ReproductionSettings,
+    out: Path,
+    preset: str,
+    device: str,
+    progress: bool,
+    log: Callable[[str], None],
+) -> dict:
+    """:func:`run`'s stages, while this process holds ``out``'s lock."""
+    from ..rbm import DBN
+    from .report import write_report
 
     started = time.perf_counter()
     timings = {}

@@ -36,6 +36,7 @@ from pathlib import Path
 from .. import io
 from .._json import jsonable
 from ..errors import InputError
+from ..locking import output_lock
 from .settings import PRESETS, ReproductionSettings
 
 __all__ = [
@@ -349,9 +350,6 @@ def run_sweep(
     -------
     SweepResult
     """
-    from distributed import as_completed
-
-    from .sweep_report import write_summary
 
     log = log or (lambda message: None)
     if workers is not None and (isinstance(workers, bool) or workers < 1):
@@ -363,6 +361,29 @@ def run_sweep(
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"{out} exists and is not a directory; choose another --out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create {out} ({exc.strerror}); choose another --out") from exc
+    with output_lock(out, "sweep mehta-schwab"):
+        return _sweep_locked(points, out, workers, scheduler, keep_files, device, progress, log)
+
+
+def _sweep_locked(
+    points: list[SweepPoint],
+    out: Path,
+    workers: int | None,
+    scheduler: str | None,
+    keep_files: bool,
+    device: str,
+    progress: bool,
+    log: Callable[[str], None],
+) -> SweepResult:
+    """:func:`run_sweep`'s work, while this process holds ``out``'s lock."""
+    from distributed import as_completed
+
+    from .sweep_report import write_summary
+
     started = time.perf_counter()
     point_dir = out / "points"
     todo = [p for p in points if not _finished(point_dir / p.key)]
