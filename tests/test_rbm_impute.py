@@ -148,8 +148,17 @@ def test_cli_gaussian_options_and_refusals(tmp_path):
     reconstruction = np.load(tmp_path / "r.npy")
     # Reconstructions come back in the data's own scale (standardisation inverted).
     assert abs(reconstruction.mean() - 10) < 1.5
+    # Learned variances with a constant feature and a rare-spike feature (the digits'
+    # edge pixels) stay finite, so the model file loads and transforms.
+    spiky = data.copy()
+    spiky[:, 0] = 3.0
+    spiky[:, 1] = np.where(np.arange(150) % 50 == 0, 40.0, 0.0)
+    np.save(path, spiky)
     code, output = _run("train", path, "--layers", "3", "--units", "gaussian", "--learn-variance",
-                        "--epochs", "2", "--out", tmp_path / "v.h5", "--no-progress")  # fmt: skip
+                        "--scale", "standard", "--epochs", "10", "--out", tmp_path / "v.h5",
+                        "--no-progress")  # fmt: skip
+    assert code == 0, output
+    code, output = _run("transform", tmp_path / "v.h5", path, "--out", tmp_path / "v.npy")
     assert code == 0, output
 
 

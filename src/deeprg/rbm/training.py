@@ -34,9 +34,9 @@ gradient with respect to ln σ_i is then a data term only,
 
     ∂ ln p(v) / ∂ ln σ_i = x_i (x_i - a_i - (W E[h | x])_i) - 1,
 
-applied with the same learning rate and momentum as the other parameters, σ kept above 1 % of
-its starting value (:data:`MIN_STD_FRACTION`); every other update is the unit-variance one on
-the scaled batch x.
+clipped to [-1, 1] (it grows as x²) and applied with the same learning rate and momentum as
+the other parameters, σ kept within [1 %, 100×] of its starting value
+(:data:`MIN_STD_FRACTION`); every other update is the unit-variance one on the scaled batch x.
 
 Speed: every buffer is preallocated; each update is five (CD-1 or PCD-1) matrix products
 of the mini-batch with W (the two statistics products fused into one), element-wise work in
@@ -212,6 +212,7 @@ class Trainer(EpochLoop):
             # (nearly constant) feature would otherwise drive σ to 0, the singularity of any
             # Gaussian mixture's likelihood.
             self.log_std_floor = self.log_std + math.log(MIN_STD_FRACTION)
+            self.log_std_ceiling = self.log_std - math.log(MIN_STD_FRACTION)
         self.generator = generator
         n_visible, n_hidden = self.weights.shape
         batch = min(config.batch_size, data.shape[0])
@@ -346,12 +347,18 @@ class Trainer(EpochLoop):
     def _step_log_std(
         self, x: torch.Tensor, h_data: torch.Tensor, learning_rate: float, momentum: float
     ) -> None:
-        """Momentum step on ln σ along mean over the batch of x (x - a - W E[h | x]) - 1."""
+        """Momentum step on ln σ along mean over the batch of x (x - a - W E[h | x]) - 1.
+
+        The gradient is clipped to [-1, 1] per unit: it grows as x², so one outlier in a
+        batch (a rare pixel of a standardised feature, say) would otherwise throw σ out by
+        orders of magnitude. σ stays within [1 %, 100×] of its start.
+        """
         residual = torch.addmm(self.visible_bias, h_data, self.weights.T).neg_().add_(x)
-        gradient = (x * residual).mean(dim=0).sub_(1.0)
+        gradient = (x * residual).mean(dim=0).sub_(1.0).clamp_(-1.0, 1.0)
         self.velocity_log_std.mul_(momentum).add_(gradient, alpha=learning_rate)
         self.log_std.add_(self.velocity_log_std)
         torch.maximum(self.log_std, self.log_std_floor, out=self.log_std)
+        torch.minimum(self.log_std, self.log_std_ceiling, out=self.log_std)
 
     def parameter_tensors(self) -> tuple[torch.Tensor, ...]:
         """(W, a, b) and ln σ when learned: the tensors the divergence check watches."""
