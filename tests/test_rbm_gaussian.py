@@ -272,3 +272,18 @@ def test_refusals_name_the_fix():
     RBM(2, units="gaussian", epochs=1).fit(data)
     with pytest.raises(InputError, match=r"outside \[0, 1\]"):
         RBM(2, epochs=1).fit(data)
+
+
+def test_learned_variances_stay_finite_on_standardised_digits():
+    """Regression: the digits' constant and rare-spike pixels drove σ to inf (outliers give
+    an x² gradient) before the ln σ step was clipped; σ now stays finite and within
+    [1 %, 100×] of its start (the data's standard deviation, 1e-3 for constant features)."""
+    from sklearn.datasets import load_digits
+
+    pixels = load_digits().data
+    mean, std = pixels.mean(0), pixels.std(0)
+    data = np.where(std > 0, (pixels - mean) / np.where(std > 0, std, 1), 0.0)
+    rbm = RBM(16, units="gaussian", learn_variance=True, epochs=10, random_state=0).fit(data)
+    assert np.isfinite(rbm.visible_std_).all()
+    start = np.maximum(data.std(0), 1e-3)
+    assert np.all(rbm.visible_std_ >= 0.0099 * start) and np.all(rbm.visible_std_ <= 101 * start)
