@@ -43,7 +43,9 @@ N_SAMPLES, N_VISIBLE, N_HIDDEN, BATCH = 20000, 1600, 400, 100
 #: numpy's BLAS threads slow each other down when they share one).
 CONTENDERS = {
     "floor": "matmul floor (6 products/update)",
+    "floor-bf16": "matmul floor, bfloat16 operands",
     "cd": "deeprg RBM, CD-1, per-epoch history on",
+    "cd-bf16": "deeprg RBM, CD-1, bfloat16 products",
     "cd-no-history": "deeprg RBM, CD-1, history off",
     "pcd": "deeprg RBM, PCD-1, history on",
     "sklearn": "sklearn BernoulliRBM (PCD-1)",
@@ -55,16 +57,18 @@ def _speed_data() -> np.ndarray:
     return (rng.random((N_SAMPLES, N_VISIBLE)) < 0.5).astype(np.float32)
 
 
-def _time_floor(epochs: int) -> list[float]:
+def _time_floor(epochs: int, dtype: str = "float32") -> list[float]:
     """Per 'epoch': N_SAMPLES/BATCH updates of six BATCH x N_VISIBLE x N_HIDDEN products."""
     import torch
 
     g = torch.Generator().manual_seed(0)
-    v = torch.rand(BATCH, N_VISIBLE, generator=g)
-    h = torch.rand(BATCH, N_HIDDEN, generator=g)
-    w = torch.rand(N_VISIBLE, N_HIDDEN, generator=g)
-    out_h, out_v = torch.empty(BATCH, N_HIDDEN), torch.empty(BATCH, N_VISIBLE)
-    out_w = torch.empty(N_VISIBLE, N_HIDDEN)
+    kind = getattr(torch, dtype)
+    v = torch.rand(BATCH, N_VISIBLE, generator=g).to(kind)
+    h = torch.rand(BATCH, N_HIDDEN, generator=g).to(kind)
+    w = torch.rand(N_VISIBLE, N_HIDDEN, generator=g).to(kind)
+    out_h = torch.empty(BATCH, N_HIDDEN, dtype=kind)
+    out_v = torch.empty(BATCH, N_VISIBLE, dtype=kind)
+    out_w = torch.empty(N_VISIBLE, N_HIDDEN, dtype=kind)
     times = []
     for _ in range(epochs + 1):
         start = time.perf_counter()
@@ -112,6 +116,10 @@ def _worker(name: str, epochs: int, threads: int) -> None:
         torch.set_num_threads(threads)
     if name == "floor":
         times = _time_floor(epochs)
+    elif name == "floor-bf16":
+        times = _time_floor(epochs, "bfloat16")
+    elif name == "cd-bf16":
+        times = _time_deeprg(epochs, matmul_dtype="bfloat16")
     elif name == "sklearn":
         times = _time_sklearn(epochs)
     elif name == "cd":
@@ -147,7 +155,11 @@ def speed_table(epochs: int, rounds: int, threads: int) -> None:
     for name, label in CONTENDERS.items():
         t = best[name]
         print(f"  {label:42s} {t:8.3f} {median[name]:8.3f} {t / floor:7.2f} {sk / t:12.2f}")
-    cd = best["cd"]
+    cd, cd16, floor16 = best["cd"], best["cd-bf16"], best["floor-bf16"]
+    print(
+        f"  bfloat16: deeprg CD-1 {cd16 / floor16:.2f}x its floor, {cd / cd16:.2f}x faster "
+        f"than float32 CD-1 (floors: {floor / floor16:.2f}x)"
+    )
     print(
         f"  target: deeprg CD-1 <= 1.1x floor (got {cd / floor:.2f}x; medians "
         f"{median['cd'] / median['floor']:.2f}x) and >= 1.3x faster than BernoulliRBM "
@@ -167,6 +179,7 @@ def digits_split(seed: int = 0):
 QUALITY_CONFIGS = {
     "sklearn BernoulliRBM (PCD-1, no momentum)": None,
     "deeprg CD-1, momentum 0.5->0.9 (defaults)": {},
+    "deeprg CD-1, defaults, bfloat16 products": {"matmul_dtype": "bfloat16"},
     "deeprg CD-1 sampled reconstruction, momentum": {"reconstruction": "sample"},
     "deeprg CD-1, momentum, centring": {"centering": True},
     "deeprg PCD-1, no momentum (sklearn's update)": {

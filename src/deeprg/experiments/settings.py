@@ -32,6 +32,8 @@ class ReproductionSettings:
         Hidden layer sizes above the L² visible units (paper: 400, 100, 25).
     epochs, learning_rate, momentum, initial_momentum, momentum_switch_epoch, batch_size,
     cd_k, persistent, l1, l2, units, weight_init_std : training settings of every layer.
+    matmul_dtype : {"float32", "bfloat16"}
+        Precision of the training's large matrix products (``--precision fp32|bf16``).
     propagate : {"mean"}
         What each layer passes to the next (hidden means, as Hinton's code does).
     n_generated, generation_steps : int
@@ -59,6 +61,7 @@ class ReproductionSettings:
     l2: float = 0.0
     units: str = "binary"
     weight_init_std: float = 0.1
+    matmul_dtype: str = "float32"
     propagate: str = "mean"
     n_generated: int = 2000
     generation_steps: int = 1000
@@ -103,6 +106,7 @@ RBM_SETTINGS = (
     "initial_momentum",
     "momentum_switch_epoch",
     "weight_init_std",
+    "matmul_dtype",
 )
 #: Everything a trained layer depends on (its reuse key).
 TRAINING_SETTINGS = (*SAMPLE_SETTINGS, *RBM_SETTINGS, "propagate")

@@ -142,6 +142,11 @@ def check_unit_values(x: np.ndarray | torch.Tensor, units: str, name: str = "X")
             )
 
 
+#: Precision of the training's large matrix products (``RBM(matmul_dtype=...)``); None: the
+#: training dtype itself.
+MATMUL_DTYPES = {"float32": None, "bfloat16": torch.bfloat16}
+
+
 def training_config(estimator: Any) -> TrainingConfig:
     """Validate an RBM's hyper-parameters (InputError naming the fix) into a TrainingConfig."""
 
@@ -204,6 +209,9 @@ def training_config(estimator: Any) -> TrainingConfig:
         raise InputError("learn_variance needs units='gaussian' (binary and spin units have none)")
     if learn_variance and flag("centering"):
         raise InputError("centering cannot be combined with learn_variance; choose one")
+    matmul = getattr(estimator, "matmul_dtype", "float32")
+    if matmul not in MATMUL_DTYPES:
+        raise InputError(f"matmul_dtype must be one of {sorted(MATMUL_DTYPES)}, got {matmul!r}")
     missing = getattr(estimator, "missing", "refuse")
     if missing not in ("refuse", "impute"):
         raise InputError(f"missing must be 'refuse' or 'impute', got {missing!r}")
@@ -212,6 +220,7 @@ def training_config(estimator: Any) -> TrainingConfig:
     return TrainingConfig(
         units=units,
         learn_variance=bool(learn_variance),
+        matmul_dtype=MATMUL_DTYPES[matmul],
         learning_rate=learning_rate,
         learning_rate_schedule=schedule,
         learning_rate_decay=number("learning_rate_decay", 0.0, decay_high, closed_high=False),

@@ -80,7 +80,7 @@ centering, weight_init_std, history_samples
         What layer l+1 is trained on: the hidden means of layer l, or samples of them.
     random_state : int, numpy Generator, numpy RandomState or None
         Seeds every layer (independent child seeds) and the propagation samples.
-    device, dtype, verbose
+    device, dtype, matmul_dtype, verbose
         As for :class:`~deeprg.rbm.RBM` (``verbose`` shows one progress bar per layer).
 
     Attributes
@@ -120,6 +120,7 @@ centering, weight_init_std, history_samples
         random_state: SeedLike = None,
         device: str = "cpu",
         dtype: str = "float32",
+        matmul_dtype: str = "float32",
         verbose: bool = False,
     ) -> None:
         self.layers = layers
@@ -146,6 +147,7 @@ centering, weight_init_std, history_samples
         self.random_state = random_state
         self.device = device
         self.dtype = dtype
+        self.matmul_dtype = matmul_dtype
         self.verbose = verbose
 
     # ------------------------------------------------------------------ set-up
@@ -199,6 +201,7 @@ centering, weight_init_std, history_samples
                 random_state=seeds[index],
                 device=self.device,
                 dtype=self.dtype,
+                matmul_dtype=self.matmul_dtype,
                 verbose=self.verbose,
                 **{name: values[index] for name, values in per_layer.items()},
             )

@@ -160,6 +160,11 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
     dtype : {"float32", "float64"}, default "float32"
         Training precision. Energies, log-likelihoods and partition functions are always
         computed in float64.
+    matmul_dtype : {"float32", "bfloat16"}, default "float32"
+        Precision of the operands of training's large matrix products: "bfloat16" runs them
+        in bfloat16 (faster on CPUs with AVX-512 BF16 and on GPUs) while parameters,
+        velocities, sampling and evaluation stay in ``dtype`` (see
+        :mod:`deeprg.rbm.training`).
     verbose : bool, default False
         Show a progress bar (tqdm, stderr) during fit.
 
@@ -207,6 +212,7 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         random_state: SeedLike = None,
         device: str = "cpu",
         dtype: str = "float32",
+        matmul_dtype: str = "float32",
         verbose: bool = False,
     ) -> None:
         self.n_hidden = n_hidden
@@ -233,6 +239,7 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         self.random_state = random_state
         self.device = device
         self.dtype = dtype
+        self.matmul_dtype = matmul_dtype
         self.verbose = verbose
 
     # ------------------------------------------------------------------ validation
