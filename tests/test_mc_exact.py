@@ -72,8 +72,6 @@ MODELS_ENUMERATED = [
 @pytest.mark.parametrize(("algorithm", "backend"), SAMPLERS, ids=SAMPLER_IDS)
 @pytest.mark.parametrize("model", MODELS_ENUMERATED, ids=repr)
 def test_energy_and_magnetization_match_exact(algorithm, backend, model):
-    if algorithm == "wolff" and model.coupling < 0 and model.size % 2:
-        pytest.skip("wolff refuses frustrated lattices (test_mc_sampler checks the refusal)")
     samples = draw(model, 20_000, algorithm, backend, seed=11)
     z_energy, z_m2, z_m = energy_and_m2_z(samples)
     assert abs(z_energy) < N_SIGMA
@@ -112,6 +110,40 @@ def test_negative_control_wrong_coupling_fails_the_energy_check(algorithm):
     shifted = draw(wrong, 20_000, algorithm, "numba", seed=14)
     assert abs(z_score(per_chain(correct, correct.energy / 16), ref.energy_per_spin)) < N_SIGMA
     assert abs(z_score(per_chain(shifted, shifted.energy / 16), ref.energy_per_spin)) > N_SIGMA
+
+
+# --- Wolff on frustrated antiferromagnets (odd periodic sizes) ---------------------------
+
+#: Odd periodic lattices with J < 0: no sublattice map to a ferromagnet, so Wolff's cluster
+#: must mark its members explicitly (enumeration for 3x3, transfer matrix for the rings).
+FRUSTRATED_MODELS = [
+    deeprg.IsingSquare(3, -0.5),
+    deeprg.IsingSquare(3, -0.4, 0.3),
+    deeprg.IsingChain(5, -0.6),
+    deeprg.IsingChain(7, -0.5, 0.2),
+]
+
+
+@pytest.mark.parametrize("model", FRUSTRATED_MODELS, ids=repr)
+def test_wolff_on_frustrated_antiferromagnets_matches_exact(model):
+    samples = draw(model, 20_000, "wolff", "numba", seed=16)
+    z_energy, z_m2, z_m = energy_and_m2_z(samples)
+    assert abs(z_energy) < N_SIGMA
+    assert abs(z_m2) < N_SIGMA
+    assert abs(z_m) < N_SIGMA
+
+
+@pytest.mark.parametrize("model", FRUSTRATED_MODELS[::2], ids=repr)
+def test_negative_control_frustrated_wolff_at_wrong_coupling_fails(model):
+    """Samples at |J| 5% too large must fail the frustrated-lattice energy check."""
+    wrong = type(model)(model.size, model.coupling * 1.05, model.field)
+    samples = draw(wrong, 20_000, "wolff", "numba", seed=16)
+    n = model.n_spins
+    if isinstance(model, deeprg.IsingChain):
+        ref = exact.chain(model.size, model.coupling, model.field)
+    else:
+        ref = exact.enumerate_ising(model)
+    assert abs(z_score(per_chain(samples, samples.energy / n), ref.energy_per_spin)) > N_SIGMA
 
 
 # --- full configuration histogram on the 3x3 lattice ----------------------------------------
@@ -174,6 +206,30 @@ def test_negative_control_histogram_at_wrong_coupling_fails(algorithm, backend):
         burn_in=200,
     )
     assert histogram_p_value(samples, HISTOGRAM_MODEL) < 1e-4
+
+
+#: Wolff for either sign of J: frustrated 3x3 antiferromagnets (in a field and at h = 0)
+#: and a ferromagnet on the ordered side, with the spacing that makes samples independent.
+WOLFF_HISTOGRAM_MODELS = [
+    deeprg.IsingSquare(3, -0.5, 0.1),
+    deeprg.IsingSquare(3, -0.8),
+    deeprg.IsingSquare(3, 0.5),
+]
+
+
+@pytest.mark.parametrize("model", WOLFF_HISTOGRAM_MODELS, ids=repr)
+def test_wolff_histogram_3x3_matches_enumeration_for_either_sign_of_j(model):
+    samples = draw(model, HISTOGRAM_SAMPLES, "wolff", "numba", seed=15, thin=10, burn_in=200)
+    assert samples.tau_energy < 0.6
+    assert samples.tau_abs_magnetization < 0.6
+    assert histogram_p_value(samples, model) > 1e-4
+
+
+def test_negative_control_frustrated_histogram_at_wrong_coupling_fails():
+    model = WOLFF_HISTOGRAM_MODELS[0]
+    wrong = deeprg.IsingSquare(3, model.coupling * 1.15, model.field)
+    samples = draw(wrong, HISTOGRAM_SAMPLES, "wolff", "numba", seed=15, thin=10, burn_in=200)
+    assert histogram_p_value(samples, model) < 1e-4
 
 
 @pytest.mark.slow

@@ -208,9 +208,59 @@ def test_request_larger_than_memory_is_refused_up_front():
         sample(deeprg.IsingSquare(1000, 0.3), 10**9)
 
 
-def test_wolff_refuses_frustrated_antiferromagnets_but_samples_bipartite_ones():
-    for model in (deeprg.IsingSquare(3, -0.3), deeprg.IsingChain(5, -0.5)):
-        with pytest.raises(InputError, match="even size"):
-            sample(model, 10, algorithm="wolff", seed=0)
-    samples = sample(deeprg.IsingSquare(4, -0.3), 20, algorithm="wolff", seed=0)
-    np.testing.assert_allclose(samples.energy, samples.model.energy(samples.spins))
+@pytest.mark.parametrize(
+    "model",
+    [deeprg.IsingSquare(3, -0.3), deeprg.IsingChain(5, -0.5), deeprg.IsingSquare(4, -0.3)],
+    ids=repr,
+)
+def test_wolff_samples_frustrated_and_bipartite_antiferromagnets(model):
+    samples = sample(model, 20, algorithm="wolff", seed=0)
+    np.testing.assert_allclose(samples.energy, model.energy(samples.spins))
+    assert 1.0 <= samples.extra["mean_cluster_size"] <= model.n_spins
+
+
+def _satisfied_component(spins: np.ndarray, nbr: np.ndarray, sign: int, site: int) -> set:
+    """Sites joined to ``site`` by satisfied bonds (sign * s_i * s_j > 0), breadth first."""
+    component, frontier = {site}, [site]
+    while frontier:
+        i = frontier.pop()
+        for j in nbr[i]:
+            if sign * spins[i] * spins[j] > 0 and int(j) not in component:
+                component.add(int(j))
+                frontier.append(int(j))
+    return component
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        deeprg.IsingSquare(3, -1.0),
+        deeprg.IsingChain(7, -1.0),
+        deeprg.IsingSquare(5, 1.0),
+        deeprg.IsingSquare(4, -1.0),
+    ],
+    ids=repr,
+)
+def test_wolff_cluster_at_p_one_is_the_satisfied_bond_component(model):
+    """With p = 1 a Wolff update flips exactly one connected component of satisfied bonds,
+    also on frustrated lattices, where a member can neighbour another member through an
+    unsatisfied bond (marking members by their flipped spin would re-add it)."""
+    from deeprg.mc._rng import TWO_POW_53
+    from deeprg.mc.wolff import wolff_run
+
+    nbr = neighbour_table(model).astype(np.uint32)
+    sign = 1 if model.coupling > 0 else -1
+    rng = np.random.default_rng(5)
+    for trial in range(20):
+        before = rng.choice(np.array([-1, 1], dtype=np.int8), size=(1, model.n_spins))
+        spins = before.copy()
+        flipped = np.zeros(1, dtype=np.int64)
+        empty = np.empty((1, 0, model.n_spins), dtype=np.int8)
+        bond, mag = np.empty((1, 1), dtype=np.int64), np.empty((1, 1), dtype=np.int64)
+        states = np.array([trial], dtype=np.uint64)
+        wolff_run(spins, states, nbr, TWO_POW_53, sign, 0.0, 1, 1, False, empty, bond, mag, flipped)
+        members = set(np.flatnonzero(spins[0] != before[0]).tolist())
+        assert flipped[0] == len(members) >= 1
+        site = min(members)
+        assert members == _satisfied_component(before[0], nbr, sign, site)
+        assert mag[0, 0] == spins.sum()

@@ -345,8 +345,8 @@ def sample(
     Parameters
     ----------
     model : IsingChain or IsingSquare
-        The model; any coupling J (either sign) and field h (Wolff with J < 0 needs an
-        even size: an odd periodic lattice is frustrated).
+        The model; any coupling J (either sign, frustrated odd antiferromagnets included)
+        and field h, for every algorithm.
     n_samples : int
         Number of configurations returned (>= 1).
     algorithm : {"wolff", "swendsen-wang", "metropolis", "heat-bath"}
@@ -400,13 +400,6 @@ def sample(
     if not isinstance(progress, bool):
         raise InputError(f"progress must be True or False, got {progress!r}")
     device, backend = _check_device(device, backend, algorithm)
-    if algorithm == "wolff" and model.coupling < 0 and model.size % 2:
-        # The kernel marks cluster members by flipping them, which is only sound on a
-        # bipartite lattice for J < 0; an odd periodic size is frustrated.
-        raise InputError(
-            f"wolff needs an even size for J < 0 (size {model.size} is frustrated); "
-            "use swendsen-wang, metropolis or heat-bath"
-        )
     if algorithm == "metropolis" and model.coupling == 0.0 and model.field == 0.0:
         raise InputError(
             "metropolis is not ergodic at J = h = 0 (every flip is accepted, so each sweep "

@@ -1,10 +1,19 @@
 """Wolff single-cluster algorithm (U. Wolff, Phys. Rev. Lett. 62, 361 (1989)), numba kernel.
 
-One update grows a cluster from a random seed site: a neighbour j of a cluster site i joins
-with probability p = 1 - exp(-2|J|) when its bond is satisfied (J s_i s_j > 0); the cluster is
-then flipped. Sites are flipped as they join, so a site's spin tells whether it is already in
-the cluster and no visited-array is needed. The members are kept in a queue array (breadth
-first), which also serves as the member list.
+One update grows a cluster from a random seed site: a neighbour j of a cluster site i that
+is not yet in the cluster joins with probability p = 1 - exp(-2|J|) when its bond is
+satisfied (J s_i s_j > 0, spins before the flip); the cluster is then flipped. This is the
+single-cluster version of the Fortuin–Kasteleyn / Swendsen–Wang bond construction for
+general couplings, valid for either sign of J on any lattice, frustrated ones (odd periodic
+antiferromagnets) included.
+
+Membership is marked explicitly: ``mark[j] == generation`` means j is in the current
+cluster, and the generation counter advances once per cluster, so the marks never need
+clearing. (A site's spin cannot serve as the mark: on a frustrated lattice a member can be
+the neighbour of another member through an unsatisfied bond, and after the flip that bond
+looks satisfied.) Members are flipped as they join; a member i's spin before the flip is
+therefore -spins[i]. The members are kept in a queue array (breadth first), which also
+serves as the member list.
 
 A field h is handled exactly by a Metropolis test on the grown cluster: the flip changes the
 energy by ΔE = 2 h M_C (M_C = the cluster's magnetisation before the flip) and is accepted with
@@ -25,25 +34,27 @@ __all__ = ["wolff_run"]
 
 
 @njit(inline="always", cache=True)
-def _try_join(spins, j, target, p_add_threshold, queue, tail, cluster_m, state):
-    """Add neighbour j to the cluster with probability p if spins[j] == target.
+def _try_join(spins, mark, gen, j, target, p_add_threshold, queue, tail, cluster_m, state):
+    """Add neighbour j with probability p if it is not a member and spins[j] == target.
 
     Branch-free (mispredicted branches cost more than the work): a random number is drawn
     for every neighbour and j is written to the queue slot unconditionally, the tail
     advancing only when j joins.
     """
     state, u = next_u53(state)
-    join = (spins[j] == target) & (u < p_add_threshold)
+    join = (mark[j] != gen) & (spins[j] == target) & (u < p_add_threshold)
     queue[tail] = j
     spins[j] = -target if join else spins[j]
+    mark[j] = gen if join else mark[j]
     return state, tail + np.uint32(join), cluster_m + target * join
 
 
 @njit(inline="always", cache=True)
-def _wolff_update(spins, nbr, p_add_threshold, sign, field, queue, state):
+def _wolff_update(spins, nbr, p_add_threshold, sign, field, queue, mark, gen, state):
     """Grow and flip one cluster; return (new RNG state, cluster size, accepted flag).
 
-    Site indices are unsigned (``nbr`` and ``queue`` uint32), which spares numba's
+    Members are the sites with ``mark == gen`` (``gen`` is new for every cluster). Site
+    indices are unsigned (``nbr`` and ``queue`` uint32), which spares numba's
     negative-index wrap-around test on every access (about 15% of the time).
     """
     n, z = nbr.shape
@@ -52,6 +63,7 @@ def _wolff_update(spins, nbr, p_add_threshold, sign, field, queue, state):
     s_seed = spins[seed_site]
     cluster_m = np.int64(s_seed)
     spins[seed_site] = -s_seed
+    mark[seed_site] = gen
     queue[0] = seed_site
     head = np.uint32(0)
     tail = np.uint32(1)
@@ -59,27 +71,36 @@ def _wolff_update(spins, nbr, p_add_threshold, sign, field, queue, state):
         while head < tail:
             i = queue[head]
             head += np.uint32(1)
-            # spins[i] is already flipped; its bond to j was satisfied before the flip iff
-            # s_j == sign * s_i(old) == -sign * spins[i] now.
+            # spins[i] is already flipped; its bond to a non-member j (spin not flipped) was
+            # satisfied iff s_j == sign * s_i(old) == -sign * spins[i] now.
             target = -sign * spins[i]
             row = nbr[i]
             if z == 4:  # square lattice, unrolled
                 state, tail, cluster_m = _try_join(
-                    spins, row[0], target, p_add_threshold, queue, tail, cluster_m, state
+                    spins, mark, gen, row[0], target, p_add_threshold, queue, tail, cluster_m, state
                 )
                 state, tail, cluster_m = _try_join(
-                    spins, row[1], target, p_add_threshold, queue, tail, cluster_m, state
+                    spins, mark, gen, row[1], target, p_add_threshold, queue, tail, cluster_m, state
                 )
                 state, tail, cluster_m = _try_join(
-                    spins, row[2], target, p_add_threshold, queue, tail, cluster_m, state
+                    spins, mark, gen, row[2], target, p_add_threshold, queue, tail, cluster_m, state
                 )
                 state, tail, cluster_m = _try_join(
-                    spins, row[3], target, p_add_threshold, queue, tail, cluster_m, state
+                    spins, mark, gen, row[3], target, p_add_threshold, queue, tail, cluster_m, state
                 )
             else:
                 for k in range(z):
                     state, tail, cluster_m = _try_join(
-                        spins, row[k], target, p_add_threshold, queue, tail, cluster_m, state
+                        spins,
+                        mark,
+                        gen,
+                        row[k],
+                        target,
+                        p_add_threshold,
+                        queue,
+                        tail,
+                        cluster_m,
+                        state,
                     )
     accepted = True
     if field != 0.0:
@@ -159,12 +180,18 @@ def wolff_run(
     for c in prange(n_chains):
         chain = spins[c]
         queue = np.empty(n + nbr.shape[1], dtype=np.uint32)
+        mark = np.zeros(n, dtype=np.int32)
+        gen = 0
         state = states[c]
         flipped = 0
         for r in range(n_records):
             for _ in range(updates_per_record):
+                gen += 1
+                if gen > 2147483647:  # int32 marks exhausted: clear them once
+                    mark[:] = 0
+                    gen = 1
                 state, size, accepted = _wolff_update(
-                    chain, nbr, p_add_threshold, sign, field, queue, state
+                    chain, nbr, p_add_threshold, sign, field, queue, mark, gen, state
                 )
                 if accepted:
                     flipped += size
