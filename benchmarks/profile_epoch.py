@@ -1,0 +1,144 @@
+"""Where an epoch of the paper's first layer goes: products, element-wise work, the L1 sign,
+history metrics, checkpoint writes and Python overhead.
+
+Run by hand (never in CI)::
+
+    python benchmarks/profile_epoch.py [--precision fp32|bf16] [--threads N]
+
+A 1600×400 RBM (the paper's first layer), CD-1, mini-batches of 100, L1 = 2e-4, on 20,000
+random binary rows. One warm-up epoch, then one epoch under ``torch.profiler``: the time of
+every aten operator is summed into groups (matrix products, element-wise and sampling, the L1
+sign, copies and casts, other), and the rest of the epoch's wall time is Python overhead.
+The per-epoch history metrics (on 1,000 rows) and one checkpoint write are timed on their
+own, as fractions of the epoch. The matrix-product floor (the same five products per update
+on preallocated buffers, no other work) is printed beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+N_SAMPLES, N_VISIBLE, N_HIDDEN, BATCH = 20000, 1600, 400, 100
+
+GROUPS = {
+    "matrix products": ("aten::mm", "aten::addmm", "aten::addmv", "aten::mv", "aten::bmm"),
+    "L1 sign": ("aten::sign",),
+    "copies and casts": ("aten::copy_", "aten::to", "aten::_to_copy", "aten::index_select"),
+    "element-wise and sampling": (
+        "aten::sigmoid_",
+        "aten::sigmoid",
+        "aten::clamp_",
+        "aten::clamp",
+        "aten::uniform_",
+        "aten::rand",
+        "aten::lt_",
+        "aten::lt",
+        "aten::add_",
+        "aten::mul_",
+        "aten::neg_",
+        "aten::randperm",
+    ),
+}
+
+
+def _floor(dtype: torch.dtype) -> float:
+    """Seconds of the five products of every update in one epoch, nothing else."""
+    g = torch.Generator().manual_seed(0)
+    v = torch.rand(BATCH, N_VISIBLE, generator=g).to(dtype)
+    v2 = torch.rand(2 * BATCH, N_VISIBLE, generator=g).to(dtype)
+    h = torch.rand(BATCH, N_HIDDEN, generator=g).to(dtype)
+    h2 = torch.rand(2 * BATCH, N_HIDDEN, generator=g).to(dtype)
+    w = torch.rand(N_VISIBLE, N_HIDDEN, generator=g).to(dtype)
+    out_h = torch.empty(BATCH, N_HIDDEN, dtype=dtype)
+    out_v = torch.empty(BATCH, N_VISIBLE, dtype=dtype)
+    out_w = torch.empty(N_VISIBLE, N_HIDDEN, dtype=dtype)
+    best = float("inf")
+    for _ in range(2):
+        start = time.perf_counter()
+        for _ in range(N_SAMPLES // BATCH):
+            torch.mm(v, w, out=out_h)
+            torch.mm(h, w.T, out=out_v)
+            torch.mm(v, w, out=out_h)
+            torch.mm(v2.T, h2, out=out_w)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
+    parser.add_argument("--threads", type=int, default=None)
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    from deeprg.rbm import RBM
+    from deeprg.rbm.checkpoint import save_checkpoint
+
+    matmul = {"fp32": "float32", "bf16": "bfloat16"}[args.precision]
+    data = (np.random.default_rng(0).random((N_SAMPLES, N_VISIBLE)) < 0.5).astype(np.float32)
+    rbm = RBM(N_HIDDEN, epochs=1, l1=2e-4, batch_size=BATCH, matmul_dtype=matmul, random_state=0)
+    rbm.fit(data)  # warm-up: allocations, threads, first-touch pages
+    trainer_state = rbm._training_state
+
+    from deeprg.rbm.rbm import _history_subset
+    from deeprg.rbm.training import Trainer
+
+    config = rbm._check_params()
+    tensor = torch.as_tensor(data)
+    params = [torch.as_tensor(p) for p in (rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_)]
+    trainer = Trainer(config, tensor, *params, generator=torch.Generator().manual_seed(1))
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as profiler:
+        start = time.perf_counter()
+        trainer.run_epoch()
+        epoch = time.perf_counter() - start
+    totals: dict[str, float] = defaultdict(float)
+    for event in profiler.key_averages():
+        group = next((g for g, names in GROUPS.items() if event.key in names), None)
+        if group is None and event.key.startswith("aten::"):
+            group = "other operators"
+        if group is not None:
+            totals[group] += event.self_cpu_time_total / 1e6
+    # Profiling itself slows the epoch; time a plain epoch for the fractions' denominator.
+    start = time.perf_counter()
+    trainer.run_epoch()
+    plain = time.perf_counter() - start
+    subset = _history_subset(tensor, 1000)
+    start = time.perf_counter()
+    rbm._epoch_metrics(trainer, subset)
+    history = time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        save_checkpoint(
+            Path(folder) / "c.ckpt",
+            {"weights": trainer.weights.clone(), "trainer": trainer_state, "history": {}},
+        )
+        checkpoint = time.perf_counter() - start
+    floor = _floor(torch.bfloat16 if matmul == "bfloat16" else torch.float32)
+
+    scale = plain / epoch  # profiled times, scaled to the unprofiled epoch
+    print(
+        f"1600x400 CD-1 epoch, {args.precision}, {torch.get_num_threads()} threads: "
+        f"{plain:.3f} s (profiled {epoch:.3f} s); product floor {floor:.3f} s -> "
+        f"{plain / floor:.2f}x the floor"
+    )
+    print(f"  {'part':28s} {'seconds':>8s} {'% epoch':>8s}")
+    accounted = 0.0
+    for group in (*GROUPS, "other operators"):
+        seconds = totals.get(group, 0.0) * scale
+        accounted += seconds
+        print(f"  {group:28s} {seconds:8.3f} {100 * seconds / plain:7.1f}%")
+    overhead = max(plain - accounted, 0.0)
+    print(f"  {'Python and dispatch':28s} {overhead:8.3f} {100 * overhead / plain:7.1f}%")
+    print(f"  {'history metrics (per epoch)':28s} {history:8.3f} {100 * history / plain:7.1f}%")
+    print(f"  {'checkpoint write':28s} {checkpoint:8.3f} {100 * checkpoint / plain:7.1f}%")
+
+
+if __name__ == "__main__":
+    main()
