@@ -269,12 +269,16 @@ class Trainer(EpochLoop):
 
     # ---------------------------------------------------------------- the large products
 
-    def _hidden_input(self, v: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
-        """out = b + v W, shape (m, n_hidden) (bfloat16 operands in mixed precision)."""
+    def _hidden_input(self, v: torch.Tensor, out: torch.Tensor, phase: int = 0) -> torch.Tensor:
+        """out = b + v W, shape (m, n_hidden) (bfloat16 operands in mixed precision).
+
+        In mixed precision v's bfloat16 copy is kept in rows [phase·m, (phase + 1)·m) of the
+        staging buffer (phase 0: data, 1: model), where the statistics product reuses it.
+        """
         if self._low is None:
             return torch.addmm(self.hidden_bias, v, self.weights, out=out)
         m = v.shape[0]
-        v_low = self._visible_low[:m].copy_(v)
+        v_low = self._visible_low[phase * m : (phase + 1) * m].copy_(v)
         product = torch.mm(v_low, self._weights_low, out=self._hidden_out_low[:m])
         return out.copy_(product).add_(self.hidden_bias)
 
@@ -295,7 +299,7 @@ class Trainer(EpochLoop):
             self.velocity_weights.addmm_(visible.T, hidden, beta=momentum, alpha=alpha)
             return
         n = visible.shape[0]
-        v_low = self._visible_low[:n].copy_(visible)
+        v_low = self._visible_low[:n]  # staged by _hidden_input: data rows, then model rows
         h_low = self._hidden_low[:n].copy_(hidden)
         product = torch.mm(v_low.T, h_low, out=self._statistics_low)
         self.velocity_weights.mul_(momentum).add_(product, alpha=alpha)
@@ -361,7 +365,7 @@ class Trainer(EpochLoop):
             else:
                 unit_mean_(self._visible_input(h_source, v_mean), vis)
                 sample_from_mean(v_mean, vis, generator, out=v_model)
-            unit_mean_(self._hidden_input(v_model, h_model), hid)
+            unit_mean_(self._hidden_input(v_model, h_model, phase=1), hid)
             if not last:
                 h_source = sample_from_mean(h_model, hid, generator, out=h_sample)
         if cfg.persistent:
