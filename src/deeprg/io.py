@@ -20,7 +20,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import math
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,10 +84,34 @@ def atomic_write(path: str | os.PathLike, overwrite: bool = False) -> Iterator[P
     try:
         yield tmp
         os.replace(tmp, final)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(exc, OSError):
+            raise InputError(
+                f"cannot write {final} ({os_error_reason(exc)}); nothing was written there; "
+                "free some space or choose another path"
+            ) from exc
         raise
+
+
+def os_error_reason(exc: BaseException) -> str:
+    """A short, one-line reason for an :class:`OSError` (h5py's long messages included).
+
+    h5py reports a failed write as ``OSError`` whose text carries the system's reason
+    (``error message = 'No space left on device'``) among file offsets and descriptors;
+    that reason is returned, as is ``strerror`` for an ordinary ``OSError``.
+    """
+    strerror = getattr(exc, "strerror", None)
+    if strerror:
+        return str(strerror)
+    text = str(exc)
+    found = re.search(r"error message = '([^']*)'", text)
+    if found:
+        return found.group(1)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    reason = lines[0] if lines else type(exc).__name__
+    return reason if len(reason) <= 200 else reason[:197] + "..."
 
 
 def _attr(value: Any) -> Any:
@@ -100,6 +126,8 @@ def _attr(value: Any) -> Any:
 
 
 def _open_checked(path: str | os.PathLike, expected_format: str) -> h5py.File:
+    if not isinstance(path, (str, os.PathLike)):
+        raise InputError(f"a file path is needed, got {type(path).__name__} {path!r}")
     file = Path(path)
     if not file.is_file():
         raise InputError(f"{file} does not exist; check the path")
@@ -107,14 +135,135 @@ def _open_checked(path: str | os.PathLike, expected_format: str) -> h5py.File:
         handle = h5py.File(file, "r")
     except OSError as exc:
         raise InputError(
-            f"{file} is not a readable HDF5 file ({exc}); was it written by deeprg?"
+            f"{file} is not a readable HDF5 file ({os_error_reason(exc)}); was it written by "
+            "deeprg?"
         ) from exc
-    found = handle.attrs.get("format")
+    try:
+        found = handle.attrs.get("format")
+    except (OSError, KeyError, TypeError, ValueError) as exc:
+        handle.close()
+        raise InputError(
+            f"{file}: the format attribute cannot be read; the file is corrupt"
+        ) from exc
+    if isinstance(found, bytes):
+        found = found.decode("utf-8", "replace")
     if found != expected_format:
         handle.close()
         what = "deeprg sample" if expected_format == SAMPLES_FORMAT else "deeprg model"
         raise InputError(f"{file} is not a {what} file (format attribute {found!r})")
     return handle
+
+
+@contextlib.contextmanager
+def _reading(path: str | os.PathLike, expected_format: str) -> Iterator[h5py.File]:
+    """Open a deeprg file; any low-level failure while reading it becomes an InputError.
+
+    A truncated or damaged file can open and then fail on a later read (h5py raises
+    ``OSError``, ``KeyError`` or ``ValueError`` then); every such failure is reported as
+    one line naming the file.
+    """
+    with _open_checked(path, expected_format) as handle:
+        try:
+            yield handle
+        except InputError:
+            raise
+        except (OSError, KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+            reason = os_error_reason(exc) if isinstance(exc, OSError) else str(exc)
+            reason = " ".join(reason.split())[:200] or type(exc).__name__
+            raise InputError(
+                f"{path} cannot be read ({reason}); the file is damaged or was not written by "
+                "deeprg"
+            ) from exc
+
+
+def _dataset(group: h5py.Group, name: str, path: Any, where: str = "") -> np.ndarray:
+    """The contents of dataset ``name`` of ``group``, or an InputError naming what is missing."""
+    node = group.get(name)
+    label = f"{where}/{name}" if where else name
+    if not isinstance(node, h5py.Dataset):
+        raise InputError(
+            f"{path} has no dataset {label!r}; the file is incomplete or not written by deeprg"
+        )
+    return node[()]
+
+
+def _real_array(
+    array: Any, path: Any, label: str, ndim: int | None = None, finite: bool = True
+) -> np.ndarray:
+    """``array`` as real numbers of ``ndim`` dimensions (finite unless told), else InputError."""
+    array = np.asarray(array)
+    if array.dtype.kind not in "iuf":
+        raise InputError(
+            f"{path}: {label} holds {array.dtype} values, not real numbers; the file is corrupt"
+        )
+    if ndim is not None and array.ndim != ndim:
+        raise InputError(
+            f"{path}: {label} has shape {array.shape}, expected {ndim} dimension"
+            f"{'s' if ndim != 1 else ''}; the file is corrupt"
+        )
+    if finite and not np.all(np.isfinite(array)):
+        raise InputError(f"{path}: {label} contains NaN or inf; the file is corrupt")
+    return array
+
+
+def _text_attr(attrs: Any, name: str, path: Any, default: str | None = None) -> str:
+    if name not in attrs:
+        if default is not None:
+            return default
+        raise InputError(
+            f"{path} is missing the attribute {name!r}; the file is incomplete or not written by "
+            "deeprg"
+        )
+    value = attrs[name]
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if not isinstance(value, str):
+        raise InputError(f"{path}: attribute {name!r} is {value!r}, not text; the file is corrupt")
+    return value
+
+
+def _number_attr(
+    attrs: Any, name: str, path: Any, kind: type, default: Any = None, finite: bool = True
+) -> Any:
+    """A numeric root attribute as ``kind`` (int or float); InputError when absent or not a number."""
+    if name not in attrs:
+        if default is not None:
+            return default
+        raise InputError(
+            f"{path} is missing the attribute {name!r}; the file is incomplete or not written by "
+            "deeprg"
+        )
+    value = attrs[name]
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    try:
+        if isinstance(value, (bool, np.bool_)) or np.ndim(value) != 0:
+            raise TypeError(value)
+        if kind is int:
+            if isinstance(value, (str, int, np.integer)):
+                number = int(value)
+            elif float(value).is_integer():
+                number = int(value)
+            else:
+                raise ValueError(value)
+        else:
+            number = float(value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InputError(
+            f"{path}: attribute {name!r} is {value!r}, not a{'n integer' if kind is int else ' number'}"
+            "; the file is corrupt"
+        ) from exc
+    if finite and kind is float and not math.isfinite(number):
+        raise InputError(f"{path}: attribute {name!r} is {number}, not finite; the file is corrupt")
+    return number
+
+
+def _seed_attr(seed: Any) -> int | str:
+    """The seed as an attribute: -1 for None, an int64, or (beyond int64) its decimal text."""
+    if seed is None:
+        return -1
+    seed = int(seed)
+    return seed if -(2**63) <= seed < 2**63 else str(seed)
 
 
 def save_samples(samples: SampleSet, path: str | os.PathLike, overwrite: bool = False) -> Path:
@@ -139,7 +288,7 @@ def save_samples(samples: SampleSet, path: str | os.PathLike, overwrite: bool = 
             "coupling": model.coupling,
             "field": model.field,
             "algorithm": samples.algorithm,
-            "seed": -1 if samples.seed is None else int(samples.seed),
+            "seed": _seed_attr(samples.seed),
             "deeprg_version": __version__,
             "tau_energy": float(samples.tau_energy),
             "tau_abs_magnetization": float(samples.tau_abs_magnetization),
@@ -160,47 +309,68 @@ def load_samples(path: str | os.PathLike) -> SampleSet:
     Raises
     ------
     InputError
-        If the file is missing, not a deeprg sample file, or its contents are inconsistent
-        (shape does not match ``size``, values other than ±1).
+        If the file is missing, not a deeprg sample file, truncated or damaged, or its
+        contents are inconsistent: an attribute missing or not a number, spins that are
+        not ±1 integers of shape (n, *lattice_shape) with n >= 1, energies or
+        magnetisations that are not one finite number per sample or do not match the spins.
     """
-    with _open_checked(path, SAMPLES_FORMAT) as f:
-        try:
-            model = make_model(
-                str(f.attrs["model"]),
-                int(f.attrs["size"]),
-                float(f.attrs["coupling"]),
-                float(f.attrs["field"]),
-            )
-            spins = f["spins"][...]
-            energy = f["energy"][...]
-            magnetization = f["magnetization"][...]
-        except KeyError as exc:
-            raise InputError(
-                f"{path} is missing {exc}; the file is incomplete, sample it again"
-            ) from exc
+    with _reading(path, SAMPLES_FORMAT) as f:
         attrs = dict(f.attrs)
+        model = make_model(
+            _text_attr(attrs, "model", path),
+            _number_attr(attrs, "size", path, int),
+            _number_attr(attrs, "coupling", path, float),
+            _number_attr(attrs, "field", path, float),
+        )
+        spins = _dataset(f, "spins", path)
+        energy = _real_array(_dataset(f, "energy", path), path, "energy", ndim=1)
+        magnetization = _real_array(
+            _dataset(f, "magnetization", path), path, "magnetization", ndim=1
+        )
+        seed = _number_attr(attrs, "seed", path, int, default=-1)
+        tau_energy = _number_attr(attrs, "tau_energy", path, float, np.nan, finite=False)
+        tau_abs_m = _number_attr(attrs, "tau_abs_magnetization", path, float, np.nan, finite=False)
+        burn_in = _number_attr(attrs, "burn_in", path, int, default=0)
+        thin = _number_attr(attrs, "thin", path, int, default=1)
+        n_chains = _number_attr(attrs, "n_chains", path, int, default=1)
+        algorithm = _text_attr(attrs, "algorithm", path, default="unknown")
+    spins = np.asarray(spins)
     if spins.ndim != 1 + len(model.lattice_shape) or spins.shape[1:] != model.lattice_shape:
         raise InputError(
             f"{path}: spins have shape {spins.shape}, expected (n, {model.lattice_shape})"
         )
+    if spins.dtype.kind != "i":
+        raise InputError(
+            f"{path}: spins are stored as {spins.dtype}, not as signed integers (int8); "
+            "the file was not written by deeprg"
+        )
+    if spins.shape[0] == 0:
+        raise InputError(f"{path} holds no samples; sample it again")
     if not np.all(np.abs(spins) == 1):
         raise InputError(f"{path}: spins must be ±1; the file is corrupt")
+    spins = spins.astype(np.int8, copy=False)
     if energy.shape != (spins.shape[0],) or magnetization.shape != (spins.shape[0],):
         raise InputError(f"{path}: energy/magnetization do not have one value per sample")
-    seed = int(attrs.get("seed", -1))
+    scale = (2.0 * abs(model.coupling) + abs(model.field)) * model.n_spins
+    if not np.allclose(energy, model.energy(spins), rtol=0.0, atol=1e-9 * scale + 1e-12):
+        raise InputError(f"{path}: the stored energies do not match the spins; the file is corrupt")
+    if not np.allclose(magnetization, model.magnetization(spins), rtol=0.0, atol=1e-6):
+        raise InputError(
+            f"{path}: the stored magnetisations do not match the spins; the file is corrupt"
+        )
     extra = {k[len("extra_") :]: v for k, v in attrs.items() if k.startswith("extra_")}
     return SampleSet(
         model=model,
         spins=spins,
-        energy=energy,
-        magnetization=magnetization,
-        algorithm=str(attrs.get("algorithm", "unknown")),
+        energy=energy.astype(np.float64, copy=False),
+        magnetization=magnetization.astype(np.float64, copy=False),
+        algorithm=algorithm,
         seed=None if seed < 0 else seed,
-        tau_energy=float(attrs.get("tau_energy", np.nan)),
-        tau_abs_magnetization=float(attrs.get("tau_abs_magnetization", np.nan)),
-        burn_in=int(attrs.get("burn_in", 0)),
-        thin=int(attrs.get("thin", 1)),
-        n_chains=int(attrs.get("n_chains", 1)),
+        tau_energy=tau_energy,
+        tau_abs_magnetization=tau_abs_m,
+        burn_in=burn_in,
+        thin=thin,
+        n_chains=n_chains,
         extra=extra,
     )
 
@@ -280,6 +450,82 @@ def save_model(
     return Path(path)
 
 
+#: Units a dense layer's visible units may have (hidden units are binary or spin).
+_LAYER_UNITS = ("binary", "spin", "gaussian")
+
+
+def _layer_keys(group: Any, path: Any) -> list[str]:
+    """The layer group names "0", "1", ... in order; InputError unless they are exactly that."""
+    keys = list(group.keys())
+    if not keys:
+        raise InputError(f"{path} has no layers; the file is incomplete")
+    if not all(key.isascii() and key.isdigit() for key in keys):
+        odd = next(key for key in keys if not (key.isascii() and key.isdigit()))
+        raise InputError(f"{path}: 'layers/{odd}' is not a layer number; the file is corrupt")
+    keys = sorted(keys, key=int)
+    if [int(key) for key in keys] != list(range(len(keys))):
+        raise InputError(
+            f"{path}: layers {', '.join(keys)} are not numbered 0, 1, ...; the file is corrupt"
+        )
+    return keys
+
+
+def _read_dense_layer(g: Any, path: Any, where: str) -> dict[str, Any]:
+    """One dense layer group, validated (shapes, finite numbers, units, history)."""
+    if not isinstance(g, h5py.Group):
+        raise InputError(f"{path}: {where} is not a group; the file is corrupt")
+    if _text_attr(g.attrs, "kind", path, default="dense") == "conv":
+        raise InputError(
+            f"{path} holds convolutional (ConvRBM) layers; load it with "
+            "deeprg.io.load_conv_layers or deeprg rg exponents --model"
+        )
+    weights = _real_array(_dataset(g, "weights", path, where), path, f"{where}/weights", 2)
+    visible = _real_array(
+        _dataset(g, "visible_bias", path, where), path, f"{where}/visible_bias", 1
+    )
+    hidden = _real_array(_dataset(g, "hidden_bias", path, where), path, f"{where}/hidden_bias", 1)
+    n_visible, n_hidden = weights.shape
+    if n_visible == 0 or n_hidden == 0:
+        raise InputError(
+            f"{path}: {where} has weights of shape {weights.shape}; the file is corrupt"
+        )
+    if visible.shape != (n_visible,) or hidden.shape != (n_hidden,):
+        raise InputError(f"{path}: {where} biases do not match its weights; file is corrupt")
+    if "units" not in g.attrs:
+        raise InputError(f"{path}: {where} has no 'units' attribute; the file is incomplete")
+    units = _text_attr(g.attrs, "units", path)
+    if units not in _LAYER_UNITS:
+        raise InputError(
+            f"{path}: {where} has units {units!r}, not one of {', '.join(_LAYER_UNITS)}; "
+            "the file is corrupt"
+        )
+    history_group = g.get("history", {})
+    if not isinstance(history_group, (h5py.Group, dict)):
+        raise InputError(f"{path}: {where}/history is not a group; the file is corrupt")
+    history = {}
+    for key in history_group:
+        label = f"{where}/history/{key}"
+        history[key] = _real_array(
+            _dataset(history_group, key, path, f"{where}/history"), path, label, 1, finite=False
+        ).astype(np.float64, copy=False)
+    layer = {
+        "weights": weights.astype(np.float64, copy=False),
+        "visible_bias": visible.astype(np.float64, copy=False),
+        "hidden_bias": hidden.astype(np.float64, copy=False),
+        "units": units,
+        "history": history,
+    }
+    if "visible_std" in g:
+        std = _real_array(_dataset(g, "visible_std", path, where), path, f"{where}/visible_std", 1)
+        if units != "gaussian" or std.shape != (n_visible,) or not np.all(std > 0):
+            raise InputError(
+                f"{path}: {where}/visible_std must hold one positive number per visible unit "
+                "of a Gaussian layer; the file is corrupt"
+            )
+        layer["visible_std"] = std.astype(np.float64, copy=False)
+    return layer
+
+
 def load_layers(path: str | os.PathLike) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Read a model file's layers as numpy arrays, without torch.
 
@@ -292,36 +538,30 @@ def load_layers(path: str | os.PathLike) -> tuple[list[dict[str, Any]], dict[str
         also ``visible_std`` (n_visible,).
     attrs : dict
         Root attributes (settings, seed, version).
+
+    Raises
+    ------
+    InputError
+        The file is missing, not a deeprg model file, truncated or damaged, has no layers
+        or layers not numbered 0, 1, ..., or a layer whose arrays are missing, not real,
+        not finite (NaN or inf weights), of inconsistent shapes, or that does not chain
+        with the next one (a layer's n_hidden must be the next layer's n_visible).
     """
-    with _open_checked(path, MODEL_FORMAT) as f:
-        if "layers" not in f:
+    with _reading(path, MODEL_FORMAT) as f:
+        group = f.get("layers")
+        if not isinstance(group, h5py.Group):
             raise InputError(f"{path} has no 'layers' group; the file is incomplete")
-        keys = sorted(f["layers"].keys(), key=int)
-        layers = []
-        for key in keys:
-            g = f["layers"][key]
-            if str(g.attrs.get("kind", "dense")) == "conv":
-                raise InputError(
-                    f"{path} holds convolutional (ConvRBM) layers; load it with "
-                    "deeprg.io.load_conv_layers or deeprg rg exponents --model"
-                )
-            layers.append(
-                {
-                    "weights": g["weights"][...],
-                    "visible_bias": g["visible_bias"][...],
-                    "hidden_bias": g["hidden_bias"][...],
-                    "units": str(g.attrs["units"]),
-                    "history": {k: v[...] for k, v in g.get("history", {}).items()},
-                }
-            )
-            if "visible_std" in g:
-                layers[-1]["visible_std"] = g["visible_std"][...]
+        layers = [
+            _read_dense_layer(group[key], path, f"layers/{key}") for key in _layer_keys(group, path)
+        ]
         attrs = dict(f.attrs)
-    for index, layer in enumerate(layers):
-        n_visible, n_hidden = layer["weights"].shape
-        if layer["visible_bias"].shape != (n_visible,) or layer["hidden_bias"].shape != (n_hidden,):
+    for index in range(len(layers) - 1):
+        n_hidden = layers[index]["weights"].shape[1]
+        n_next = layers[index + 1]["weights"].shape[0]
+        if n_hidden != n_next:
             raise InputError(
-                f"{path}: layer {index} biases do not match its weights; file is corrupt"
+                f"{path}: layer {index} has {n_hidden} hidden units but layer {index + 1} has "
+                f"{n_next} visible units; the file is corrupt"
             )
     return layers, attrs
 
@@ -357,32 +597,54 @@ def save_conv_layers(
 
 
 def load_conv_layers(path: str | os.PathLike) -> tuple[list, dict[str, Any]]:
-    """Read a file of :func:`save_conv_layers` back as fitted ConvRBMs (and root attributes)."""
+    """Read a file of :func:`save_conv_layers` back as fitted ConvRBMs (and root attributes).
+
+    Raises
+    ------
+    InputError
+        The file is missing, damaged, not a model file, holds dense layers, or a layer's
+        kernels, biases or attributes are missing, not finite or inconsistent.
+    """
     from .rbm import ConvRBM
 
-    with _open_checked(path, MODEL_FORMAT) as f:
-        if "layers" not in f or not len(f["layers"]):
+    with _reading(path, MODEL_FORMAT) as f:
+        group = f.get("layers")
+        if not isinstance(group, h5py.Group):
             raise InputError(f"{path} has no layers; the file is incomplete")
         models = []
-        for key in sorted(f["layers"].keys(), key=int):
-            g = f["layers"][key]
-            if str(g.attrs.get("kind", "dense")) != "conv":
+        for key in _layer_keys(group, path):
+            g = group[key]
+            where = f"layers/{key}"
+            if not isinstance(g, h5py.Group):
+                raise InputError(f"{path}: {where} is not a group; the file is corrupt")
+            if _text_attr(g.attrs, "kind", path, default="dense") != "conv":
                 raise InputError(
                     f"{path}: layer {key} is not a ConvRBM layer; load dense models with load_model"
                 )
-            try:
-                models.append(
-                    ConvRBM.from_parameters(
-                        g["weights"][...],
-                        float(g["visible_bias"][0]),
-                        g["hidden_bias"][...],
-                        lattice_shape=tuple(int(v) for v in g.attrs["lattice_shape"]),
-                        stride=int(g.attrs["stride"]),
-                        units=str(g.attrs["units"]),
-                    )
+            kernels = _real_array(_dataset(g, "weights", path, where), path, f"{where}/weights", 3)
+            visible = _real_array(
+                _dataset(g, "visible_bias", path, where), path, f"{where}/visible_bias", 1
+            )
+            hidden = _real_array(
+                _dataset(g, "hidden_bias", path, where), path, f"{where}/hidden_bias", 1
+            )
+            if visible.shape != (1,):
+                raise InputError(f"{path}: {where}/visible_bias must hold one number")
+            shape = _real_array(
+                g.attrs.get("lattice_shape", np.zeros(0)), path, f"{where} lattice_shape", 1
+            )
+            if shape.dtype.kind not in "iu" or shape.shape != (2,) or np.any(shape < 1):
+                raise InputError(f"{path}: {where} has no valid lattice_shape; the file is corrupt")
+            models.append(
+                ConvRBM.from_parameters(
+                    kernels,
+                    float(visible[0]),
+                    hidden,
+                    lattice_shape=tuple(int(v) for v in shape),
+                    stride=_number_attr(g.attrs, "stride", path, int),
+                    units=_text_attr(g.attrs, "units", path),
                 )
-            except KeyError as exc:
-                raise InputError(f"{path}: layer {key} lacks {exc}; the file is corrupt") from exc
+            )
         attrs = dict(f.attrs)
     return models, attrs
 
