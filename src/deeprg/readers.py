@@ -23,7 +23,10 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
+import zipfile
+import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,6 +93,12 @@ def read_data(
         Missing path, unknown extension, unreadable or non-numeric content, several arrays
         without ``key``, images of different sizes, ... (one line naming the fix).
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise InputError(f"the data path must be a file or folder name, got {path!r}")
+    if key is not None and not isinstance(key, str):
+        raise InputError(f"--key must be the name of an array, got {key!r}")
+    if not isinstance(dataset, str) or not dataset:
+        raise InputError(f"--dataset must be the name of an HDF5 dataset, got {dataset!r}")
     source = Path(path)
     if not source.exists():
         raise InputError(f"{source} does not exist; check the path")
@@ -165,7 +174,7 @@ def _load_numpy(source: Path) -> np.ndarray:
 def _read_npz(source: Path, key: str | None) -> np.ndarray:
     try:
         archive = np.load(source, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         raise InputError(
             f"{source} is not a readable .npz file ({str(exc).splitlines()[0]}); "
             "save it with numpy.savez"
@@ -185,8 +194,18 @@ def _read_npz(source: Path, key: str | None) -> np.ndarray:
         try:
             return archive[key]
         except ValueError as exc:
+            if "pickle" not in str(exc):
+                raise InputError(
+                    f"{source}: array {key!r} is damaged ({str(exc).splitlines()[0]}); "
+                    "save it again with numpy.savez"
+                ) from exc
             raise InputError(
                 f"{source}: array {key!r} cannot be read without pickle; save numbers only"
+            ) from exc
+        except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+            raise InputError(
+                f"{source}: array {key!r} is damaged ({str(exc).splitlines()[0]}); "
+                "save it again with numpy.savez"
             ) from exc
 
 
@@ -282,26 +301,22 @@ def _read_hdf5(source: Path, dataset: str) -> tuple[np.ndarray, dict | None]:
     try:
         handle = h5py.File(source, "r")
     except OSError as exc:
-        raise InputError(f"{source} is not a readable HDF5 file ({exc}); check the file") from exc
-    with handle:
-        found = handle.attrs.get("format")
-        if found == io.MODEL_FORMAT:
-            raise InputError(f"{source} is a deeprg model file, not data; pass a data file")
-        is_samples = found == io.SAMPLES_FORMAT and dataset == "spins"
-        if not is_samples:
-            node = handle.get(dataset)
-            if not isinstance(node, h5py.Dataset):
-                available = []
-                handle.visititems(
-                    lambda name, obj: (
-                        available.append(name) if isinstance(obj, h5py.Dataset) else None
-                    )
-                )
-                listing = ", ".join(available[:20]) or "none"
-                raise InputError(
-                    f"{source} has no dataset {dataset!r}; choose --dataset from {listing}"
-                )
-            return node[()], None
+        raise InputError(
+            f"{source} is not a readable HDF5 file ({io.os_error_reason(exc)}); check the file"
+        ) from exc
+    try:
+        with handle:
+            found = _read_hdf5_node(handle, source, dataset)
+    except InputError:
+        raise
+    except (OSError, KeyError, ValueError, TypeError, RuntimeError) as exc:
+        reason = io.os_error_reason(exc) if isinstance(exc, OSError) else str(exc)
+        raise InputError(
+            f"{source}: dataset {dataset!r} cannot be read ({' '.join(reason.split())[:200]}); "
+            "the file is damaged"
+        ) from exc
+    if found is not None:
+        return found, None
     samples = io.load_samples(source)
     model = samples.model
     sample_model = {
@@ -311,6 +326,28 @@ def _read_hdf5(source: Path, dataset: str) -> tuple[np.ndarray, dict | None]:
         "data_field": model.field,
     }
     return samples.spins, sample_model
+
+
+def _read_hdf5_node(handle: Any, source: Path, dataset: str) -> np.ndarray | None:
+    """The dataset's values, or None for the spins of a deeprg sample file (read by io)."""
+    import h5py
+
+    from . import io
+
+    found = handle.attrs.get("format")
+    if found == io.MODEL_FORMAT:
+        raise InputError(f"{source} is a deeprg model file, not data; pass a data file")
+    if found == io.SAMPLES_FORMAT and dataset == "spins":
+        return None
+    node = handle.get(dataset)
+    if not isinstance(node, h5py.Dataset):
+        available = []
+        handle.visititems(
+            lambda name, obj: available.append(name) if isinstance(obj, h5py.Dataset) else None
+        )
+        listing = ", ".join(available[:20]) or "none"
+        raise InputError(f"{source} has no dataset {dataset!r}; choose --dataset from {listing}")
+    return node[()]
 
 
 def _read_images(folder: Path) -> tuple[np.ndarray, list[str]]:
@@ -651,4 +688,49 @@ class Preprocessing:
             raise InputError(
                 "the model's stored preprocessing does not match its layers; retrain the model"
             )
+        problem = prep._problem()
+        if problem:
+            raise InputError(
+                f"the model's stored preprocessing is corrupt ({problem}); retrain the model"
+            )
         return prep
+
+    def _problem(self) -> str | None:
+        """What is inconsistent in a stored preprocessing (None when it can be applied)."""
+        if self.kind not in ("none", "minmax", "binarize", "standard"):
+            return f"unknown kind {self.kind!r}"
+        if self.missing not in MISSING_POLICIES:
+            return f"unknown missing-value policy {self.missing!r}"
+        if isinstance(self.n_features, bool) or not isinstance(self.n_features, int):
+            return f"n_features is {self.n_features!r}"
+        shape = self.input_shape
+        if (
+            not isinstance(shape, list)
+            or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in shape)
+            or math.prod(shape) != self.n_features
+        ):
+            return f"input_shape {shape!r} does not hold {self.n_features} features"
+        needed = {
+            "minmax": ("low", "high"),
+            "standard": ("mean", "std"),
+            "binarize": ("threshold",),
+            "none": (),
+        }[self.kind]
+        for name in needed:
+            values = getattr(self, name)
+            if (
+                not isinstance(values, list)
+                or len(values) != self.n_features
+                or not all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                    for v in values
+                )
+            ):
+                return f"{name} is not {self.n_features} finite numbers"
+        if self.kind == "standard" and any(v < 0 for v in self.std):
+            return "std has negative values"
+        if self.columns is not None and (
+            not isinstance(self.columns, list) or not all(isinstance(c, str) for c in self.columns)
+        ):
+            return f"columns is {self.columns!r}"
+        return None
