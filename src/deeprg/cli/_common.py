@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import sys
@@ -13,15 +14,54 @@ from .._json import jsonable
 from ..errors import InputError
 
 
+def one_line(message: object) -> str:
+    """``message`` as a single line (runs of whitespace, newlines included, become one space)."""
+    return " ".join(str(message).split())
+
+
+def _os_error_line(exc: OSError) -> str:
+    """One line for an operating-system failure: what failed, on which file, and why."""
+    from ..io import os_error_reason
+
+    names = [str(name) for name in (exc.filename, exc.filename2) if name is not None]
+    where = f" ({' -> '.join(names)})" if names else ""
+    advice = {
+        errno.ENOSPC: "free some space or choose another --out",
+        errno.EDQUOT: "free some space or choose another --out",
+        errno.EACCES: "check the permissions or choose another --out",
+        errno.EPERM: "check the permissions or choose another --out",
+        errno.EROFS: "the file system is read-only; choose another --out",
+        errno.ENOENT: "a file or folder disappeared while the command ran; check the paths "
+        "and run it again",
+    }.get(exc.errno, "check the paths and run it again")
+    return one_line(f"{os_error_reason(exc)}{where}; {advice}")
+
+
 def handle_errors(func):
-    """Turn :class:`InputError` (and bad paths) into ``error: ...`` and exit status 2."""
+    """Turn :class:`InputError` (and bad paths) into ``error: ...`` and exit status 2.
+
+    Failures of the system rather than of the input are reported the same way, as one line
+    without a traceback: an :class:`OSError` (a full disk, a folder made read-only or a file
+    deleted while the command runs) and :class:`MemoryError`. Every writer is atomic, so
+    none of them leaves a partial output file behind.
+    """
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
         except InputError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {one_line(exc)}", err=True)
+            sys.exit(2)
+        except OSError as exc:
+            click.echo(f"error: {_os_error_line(exc)}", err=True)
+            sys.exit(2)
+        except MemoryError:
+            click.echo(
+                "error: out of memory; reduce the sizes asked for (samples, lattice, layers) "
+                "or use a machine with more memory",
+                err=True,
+            )
             sys.exit(2)
         except KeyboardInterrupt:
             click.echo("interrupted; no partial output was left behind", err=True)
