@@ -176,8 +176,15 @@ def check(
     as_json: bool,
 ) -> None:
     """Print the exactness table of the RG mapping (exit status 1 if any check fails)."""
+    from ..errors import InputError, check_finite
     from ..rg.check import run_checks
+    from .exact import MAX_STRENGTH
 
+    if abs(check_finite("coupling", coupling)) > MAX_STRENGTH:
+        raise InputError(
+            f"|coupling| must be <= {MAX_STRENGTH:g}, got {coupling:g}; the decimated chain is "
+            "then in its ground state to double precision"
+        )
     out = check_output_path(figure, overwrite) if figure else None
     table = run_checks(size=size, coupling=coupling, seed=seed, learned=learned)
     if out is not None:

@@ -46,6 +46,8 @@ PILOT_MAX_RECORDS = 1 << 16
 PILOT_LENGTH_IN_TAU = 50  # pilot half used for τ must span at least this many τ
 BURN_IN_IN_TAU = 20  # Sokal: discard at least ~20 τ
 THIN_IN_TAU = 2.0  # saved samples 2 τ apart: nearly independent (ρ ≈ e^-2)
+MAX_UPDATES = 2**62  # burn-in or thin beyond this overflows the kernels' int64 counters
+MAX_STRENGTH = 1e6  # |J|, |h| beyond: frozen in the ground state; energies² overflow near 1e150
 CHUNK_SECONDS = 0.25  # kernel calls this long, so progress and Ctrl-C stay responsive
 
 
@@ -189,6 +191,14 @@ def _check_device(device: object, backend: object, algorithm: str) -> tuple[str,
         if torch_device.type == "cuda" and not torch.cuda.is_available():
             raise InputError("CUDA is not available on this machine; use device 'cpu'")
     return device, backend
+
+
+def _check_updates(name: str, value: object, minimum: int) -> int:
+    """``burn_in`` or ``thin`` as an int the kernels' 64-bit counters can hold."""
+    value = check_int(name, value, minimum=minimum)
+    if value > MAX_UPDATES:
+        raise InputError(f"{name} must be <= 2**62 updates, got {value}")
+    return value
 
 
 def _check_memory(n_configurations: int, n_spins: int) -> None:
@@ -394,9 +404,15 @@ def sample(
     n_samples = check_int("n_samples", n_samples, minimum=1)
     algorithm = _check_algorithm(algorithm)
     if burn_in is not None:
-        burn_in = check_int("burn_in", burn_in, minimum=0)
+        burn_in = _check_updates("burn_in", burn_in, minimum=0)
     if thin is not None:
-        thin = check_int("thin", thin, minimum=1)
+        thin = _check_updates("thin", thin, minimum=1)
+    for name, value in (("coupling", model.coupling), ("field", model.field)):
+        if abs(value) > MAX_STRENGTH:
+            raise InputError(
+                f"|{name}| must be <= {MAX_STRENGTH:g} for sampling, got {value:g}; the "
+                "lattice is then in its ground state to double precision"
+            )
     if not isinstance(progress, bool):
         raise InputError(f"progress must be True or False, got {progress!r}")
     device, backend = _check_device(device, backend, algorithm)
