@@ -11,6 +11,7 @@ well as Kadanoff's?
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable
@@ -21,7 +22,8 @@ import numpy as np
 from .. import io
 from .._json import jsonable
 from .._random import child_seeds
-from ..errors import InputError
+from ..errors import InputError, check_int
+from ..locking import output_lock
 from ..models import J_CRITICAL
 
 __all__ = ["TRANSFORM_CHOICES", "run_exponents", "verdict"]
@@ -133,9 +135,15 @@ def run_exponents(
         ``transform``, ``size``, ``coupling``, ``estimates``, ``best``, ``exact`` (the
         :class:`deeprg.rg.MCRGResult` fields), and for ``learned`` also ``majority`` (the
         same on the same samples), ``kernels`` and ``verdict``.
-    """
-    from ..rg import critical_samples, mcrg_exponents
 
+    Raises
+    ------
+    InputError
+        Bad settings (before any sampling), or ``out_dir`` in use by another deeprg run:
+        like ``reproduce`` and ``sweep``, a run holds the folder's lock
+        (:func:`deeprg.locking.output_lock`) from start to end, so a second run into the
+        same folder refuses with the holder's PID, and the lock of a killed run is taken over.
+    """
     log = log or (lambda message: None)
     if transform not in TRANSFORM_CHOICES:
         raise InputError(f"unknown transform {transform!r}; use one of {TRANSFORM_CHOICES}")
@@ -159,6 +167,62 @@ def run_exponents(
         raise InputError("--model is a learned transform; use it with --transform learned")
     if transform == "learned" and kernel_size < 2:
         raise InputError(f"kernel_size must be at least the stride 2, got {kernel_size}")
+    levels = 0
+    while size % 2 ** (levels + 1) == 0 and size // 2 ** (levels + 1) >= MIN_BLOCKED_SIZE:
+        levels += 1
+    if transform == "learned" and model is None:
+        check_int("epochs", epochs, minimum=1)
+        smallest = size // 2 ** max(levels - 1, 0)
+        if kernel_size > smallest:
+            raise InputError(
+                f"kernel_size {kernel_size} exceeds the smallest lattice it is trained on "
+                f"({smallest}×{smallest} at level {max(levels - 1, 0)}); use a smaller kernel"
+            )
+    work = functools.partial(
+        _run_exponents,
+        size,
+        coupling,
+        transform,
+        n_samples,
+        seed,
+        kernel_size,
+        epochs,
+        n_train,
+        levels,
+        model=model,
+        progress=progress,
+        log=log,
+    )
+    if out is None:
+        return work(None)
+    # One run per output folder (as for reproduce and sweep): a second run into the same
+    # --out refuses with the holder's PID; the lock of a killed run is taken over.
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create {out} ({exc.strerror}); choose another --out") from exc
+    with output_lock(out, "rg exponents"):
+        return work(out)
+
+
+def _run_exponents(
+    size: int,
+    coupling: float,
+    transform: str,
+    n_samples: int,
+    seed: int,
+    kernel_size: int,
+    epochs: int,
+    n_train: int,
+    levels: int,
+    out: Path | None,
+    model: str | Path | None,
+    progress: bool,
+    log: Callable[[str], None],
+) -> dict:
+    """:func:`run_exponents`'s work, once its settings are checked (and ``out`` is locked)."""
+    from ..rg import critical_samples, mcrg_exponents
+
     sample_seed, mcrg_seed, train_seed = (int(s) for s in child_seeds(seed, 3))
     started = time.perf_counter()
     log(f"exponents: {n_samples} Wolff samples of {size}×{size} at K = {coupling:.6g}")
@@ -170,11 +234,7 @@ def run_exponents(
     result: dict
     if transform == "learned":
         from ..rg.learned_blocking import train_learned_blocking
-        from ..rg.mcrg import MIN_BLOCKED_SIZE
 
-        levels = 0
-        while size % 2 ** (levels + 1) == 0 and size // 2 ** (levels + 1) >= MIN_BLOCKED_SIZE:
-            levels += 1
         if levels < 1:
             raise InputError(f"L = {size} is too small to block; use L >= 8 divisible by 2")
         t0 = time.perf_counter()
@@ -215,7 +275,6 @@ def run_exponents(
         timings["mcrg_s"] = time.perf_counter() - t0
     result.update({"coupling": float(coupling), "seed": int(seed), "run_time": timings})
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
         from .exponents_report import write_report
 
         if transform == "learned" and model is None:
