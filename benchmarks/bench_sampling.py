@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -182,6 +183,7 @@ def main() -> None:
     )
     parser.add_argument("--numpy-thin", type=int, default=32, help="sweeps between samples")
     args = parser.parse_args()
+    load_before = os.getloadavg()
 
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -245,10 +247,10 @@ def main() -> None:
                 "note": note,
             }
         )
-    print_table(rows, args)
+    print_table(rows, args, (load_before, os.getloadavg()))
 
 
-def print_table(rows: list[dict], args) -> None:
+def print_table(rows: list[dict], args, loads: tuple) -> None:
     peers = [r for r in rows if r["sampler"].startswith("mcising")]
     reference = max((r["rate"] for r in peers), default=None)
     cpu_reference = max((r["cpu_rate"] for r in peers), default=None)
@@ -273,6 +275,11 @@ def print_table(rows: list[dict], args) -> None:
     print("eff/s = n / (2 tau_E) / wall time (the target); eff/cpu-s: the same per CPU second")
     print("(user + system, all threads), less disturbed by other load on a shared machine.")
     print("Ratios over the best mcising row of this run; wall, cpu: fastest of the repeats.")
+    (before, _, _), (after, _, _) = loads
+    print(
+        f"Machine: {os.cpu_count()} CPUs, 1-minute load average {before:.1f} at the start, "
+        f"{after:.1f} at the end (other jobs' load slows the wall figures)."
+    )
 
 
 if __name__ == "__main__":

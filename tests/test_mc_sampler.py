@@ -264,3 +264,71 @@ def test_wolff_cluster_at_p_one_is_the_satisfied_bond_component(model):
         site = min(members)
         assert members == _satisfied_component(before[0], nbr, sign, site)
         assert mag[0, 0] == spins.sum()
+
+
+def test_block_random_numbers_are_the_sequential_stream():
+    """fill_u53 blocks reproduce repeated next_u53 calls, and block_state resumes them."""
+    from numba import njit
+
+    from deeprg.mc._rng import block_state, fill_u53, next_u53
+
+    @njit
+    def sequential(state, n):
+        out = np.empty(n, dtype=np.int64)
+        for k in range(n):
+            state, out[k] = next_u53(state)
+        return out, state
+
+    @njit
+    def blocked(state, n, block):
+        buf = np.empty(block, dtype=np.int64)
+        out = np.empty(n, dtype=np.int64)
+        base, pos = state, 0
+        fill_u53(buf, base)
+        for k in range(n):
+            if pos == block:
+                base = block_state(base, pos)
+                fill_u53(buf, base)
+                pos = 0
+            out[k] = buf[pos]
+            pos += 1
+        return out, block_state(base, pos)
+
+    expected, end = sequential(np.uint64(12345), 1000)
+    got, got_end = blocked(np.uint64(12345), 1000, 64)
+    np.testing.assert_array_equal(got, expected)
+    assert got_end == end
+    assert 0 <= expected.min() and expected.max() < 2**53
+
+
+@pytest.mark.parametrize(
+    "model",
+    [deeprg.IsingSquare(2, 0.4), deeprg.IsingSquare(3, -0.4, 0.2), deeprg.IsingSquare(5, 0.5)],
+    ids=repr,
+)
+def test_wolff_observables_match_the_configurations_on_small_tori(model):
+    """The row-by-row bond sum and the running magnetisation agree with the model's."""
+    samples = sample(model, 200, algorithm="wolff", seed=2, thin=3, burn_in=10)
+    np.testing.assert_allclose(samples.energy, model.energy(samples.spins), atol=1e-12)
+    np.testing.assert_array_equal(samples.magnetization, model.magnetization(samples.spins))
+
+
+def test_wolff_chains_do_not_depend_on_the_thread_count():
+    from deeprg.mc._rng import probability_threshold
+    from deeprg.mc.wolff import wolff_run
+
+    model = deeprg.IsingSquare(8, 0.4, 0.05)
+    nbr = neighbour_table(model).astype(np.uint32)
+    p_add = int(probability_threshold(1.0 - np.exp(-0.8)))
+    start = np.random.default_rng(1).choice(np.array([-1, 1], dtype=np.int8), size=(3, 64))
+    results = []
+    for threads in (1, 2, 3):
+        spins, states = start.copy(), np.arange(3, dtype=np.uint64) + 9
+        out = np.empty((3, 5, 64), dtype=np.int8)
+        bond, mag = np.empty((3, 5), dtype=np.int64), np.empty((3, 5), dtype=np.int64)
+        flipped = np.zeros(3, dtype=np.int64)
+        wolff_run(spins, states, nbr, p_add, 1, 0.05, 5, 7, True, out, bond, mag, flipped, threads)
+        results.append((spins, states, out, bond, mag, flipped))
+    for other in results[1:]:
+        for a, b in zip(results[0], other, strict=True):
+            np.testing.assert_array_equal(a, b)

@@ -11,6 +11,13 @@ p = 1 always does, and no float conversion happens in the hot loop.
 
 States come from :func:`deeprg._random.child_seeds`, so the same user seed gives the same
 streams.
+
+Kernels that need many numbers per step can draw them in blocks instead:
+:func:`fill_u53` computes the next ``len(buf)`` outputs of a state at once (SplitMix64 is a
+counter-based generator, output k depends only on state + k * golden, so the loop
+vectorises); the consumer refills the block from :func:`block_state` when it runs short.
+A block consumer draws exactly the stream of repeated :func:`next_u53` calls: after ``pos``
+numbers of a block filled from ``base`` the state is ``base + pos * golden``.
 """
 
 from __future__ import annotations
@@ -18,7 +25,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["TWO_POW_53", "next_u53", "probability_threshold", "seed_states"]
+__all__ = [
+    "TWO_POW_53",
+    "block_state",
+    "fill_u53",
+    "next_u53",
+    "probability_threshold",
+    "seed_states",
+]
 
 TWO_POW_53 = 2**53
 
@@ -40,6 +54,26 @@ def next_u53(state: np.uint64) -> tuple[np.uint64, np.int64]:
     z = (z ^ (z >> _S27)) * _MIX2
     z = z ^ (z >> _S31)
     return state, np.int64(z >> _S11)
+
+
+@njit(inline="always", cache=True)
+def fill_u53(buf: np.ndarray, base: np.uint64) -> None:
+    """Fill ``buf`` (int64) with the next len(buf) outputs of :func:`next_u53` from ``base``.
+
+    The state itself is not advanced here; see :func:`block_state`.
+    """
+    for k in range(buf.shape[0]):
+        z = base + np.uint64(k + 1) * _GOLDEN
+        z = (z ^ (z >> _S30)) * _MIX1
+        z = (z ^ (z >> _S27)) * _MIX2
+        z = z ^ (z >> _S31)
+        buf[k] = np.int64(z >> _S11)
+
+
+@njit(inline="always", cache=True)
+def block_state(base: np.uint64, pos: int) -> np.uint64:
+    """The SplitMix64 state after ``pos`` numbers of a block filled from ``base``."""
+    return base + np.uint64(pos) * _GOLDEN
 
 
 def probability_threshold(p: np.ndarray | float) -> np.ndarray:
