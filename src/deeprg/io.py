@@ -76,11 +76,16 @@ def atomic_write(path: str | os.PathLike, overwrite: bool = False) -> Iterator[P
         raise InputError(
             f"cannot write in {directory} ({exc.strerror}); choose another path"
         ) from exc
-    os.close(fd)
     tmp = Path(tmp_name)
     umask = os.umask(0)
     os.umask(umask)
-    tmp.chmod(0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
+    try:  # mkstemp creates 0600; give the file the usual permissions (through its descriptor)
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o666 & ~umask)
+        else:  # pragma: no cover - Windows
+            tmp.chmod(0o666 & ~umask)
+    finally:
+        os.close(fd)
     try:
         yield tmp
         os.replace(tmp, final)
@@ -120,6 +125,8 @@ def _attr(value: Any) -> Any:
         return "None"
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
+    if isinstance(value, (int, np.integer)) and not -(2**63) <= int(value) < 2**63:
+        return str(int(value))  # beyond int64 (a huge seed): stored as its decimal text
     if isinstance(value, (int, float, str, np.integer, np.floating)):
         return value
     return json.dumps(value, default=str)

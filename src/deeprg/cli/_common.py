@@ -37,13 +37,37 @@ def _os_error_line(exc: OSError) -> str:
     return one_line(f"{os_error_reason(exc)}{where}; {advice}")
 
 
+OUT_OF_MEMORY = (
+    "out of memory; reduce the sizes asked for (samples, lattice, layers) or use a machine "
+    "with more memory"
+)
+
+
+def _runtime_error_line(exc: RuntimeError) -> str | None:
+    """One line for the RuntimeErrors that are the input's fault, else None (a bug: re-raised).
+
+    torch reports a failed allocation (``DefaultCPUAllocator: can't allocate memory``, CUDA
+    out of memory) as a RuntimeError, and training that diverges (too large a learning rate
+    or initial weights) raises :class:`deeprg.rbm.training.TrainingDivergedError`.
+    """
+    text = str(exc)
+    if "can't allocate memory" in text or "out of memory" in text.lower():
+        return OUT_OF_MEMORY
+    training = sys.modules.get("deeprg.rbm.training")
+    diverged = getattr(training, "TrainingDivergedError", None)
+    if diverged is not None and isinstance(exc, diverged):
+        return one_line(exc)
+    return None
+
+
 def handle_errors(func):
     """Turn :class:`InputError` (and bad paths) into ``error: ...`` and exit status 2.
 
     Failures of the system rather than of the input are reported the same way, as one line
     without a traceback: an :class:`OSError` (a full disk, a folder made read-only or a file
     deleted while the command runs) and :class:`MemoryError`. Every writer is atomic, so
-    none of them leaves a partial output file behind.
+    none of them leaves a partial output file behind. So are a failed allocation inside
+    torch (a RuntimeError) and training that diverges.
     """
 
     @functools.wraps(func)
@@ -57,11 +81,13 @@ def handle_errors(func):
             click.echo(f"error: {_os_error_line(exc)}", err=True)
             sys.exit(2)
         except MemoryError:
-            click.echo(
-                "error: out of memory; reduce the sizes asked for (samples, lattice, layers) "
-                "or use a machine with more memory",
-                err=True,
-            )
+            click.echo(f"error: {OUT_OF_MEMORY}", err=True)
+            sys.exit(2)
+        except RuntimeError as exc:
+            line = _runtime_error_line(exc)
+            if line is None:
+                raise
+            click.echo(f"error: {line}", err=True)
             sys.exit(2)
         except KeyboardInterrupt:
             click.echo("interrupted; no partial output was left behind", err=True)
