@@ -13,6 +13,10 @@ against mcising measured in the same run. Run by hand (never in CI):
 
     python benchmarks/bench_sampling.py                 # the full table
     python benchmarks/bench_sampling.py --algorithms wolff --repeats 5   # the target only
+    python benchmarks/bench_sampling.py --algorithms wolff --compare-src /tmp/old/src
+
+(``--compare-src`` times another deeprg source tree, e.g. ``git archive OLD src | tar -x -C
+/tmp/old``, in the same interleaved run: before/after ratios under the same load.)
 
 deeprg commands run once untimed first, so numba's on-disk compile cache is warm (as for
 any user's second run); the one-off compile time is printed separately.
@@ -86,11 +90,11 @@ NUMPY_SCRIPT = textwrap.dedent(
 )
 
 
-def timed(command: list[str]) -> tuple[float, str, float]:
+def timed(command: list[str], env: dict | None = None) -> tuple[float, str, float]:
     """Run a command; return (wall seconds, stdout, CPU seconds of the child); fail loudly."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -102,10 +106,15 @@ def timed(command: list[str]) -> tuple[float, str, float]:
 class DeeprgJob:
     """``deeprg sample ising2d ...`` for one algorithm, as a user would type it."""
 
-    def __init__(self, algorithm: str, args, workdir: Path) -> None:
+    def __init__(self, algorithm: str, args, workdir: Path, src: str | None = None) -> None:
         exe = shutil.which("deeprg") or sys.exit("the deeprg command is not installed")
         self.name = f"deeprg {algorithm}"
         self.out = workdir / f"deeprg_{algorithm}.h5"
+        self.env = None
+        if src is not None:  # another deeprg source tree (e.g. a checkout of an older commit)
+            self.name += f" @{Path(src).resolve().parent.name}"
+            self.out = workdir / f"deeprg_{algorithm}_{Path(src).resolve().parent.name}.h5"
+            self.env = {**os.environ, "PYTHONPATH": str(Path(src).resolve())}
         self.command = [
             exe,
             "sample",
@@ -128,12 +137,12 @@ class DeeprgJob:
         ]
         warm = self.command.copy()
         warm[warm.index("--samples") + 1] = "200"
-        self.first_run, _, _ = timed(warm)  # fills numba's cache on a first ever run
+        self.first_run, _, _ = timed(warm, self.env)  # fills numba's cache on a first ever run
 
     def __call__(self) -> dict:
         from deeprg.io import load_samples
 
-        wall, stdout, cpu = timed(self.command)
+        wall, stdout, cpu = timed(self.command, self.env)
         report = json.loads(stdout)
         energy = load_samples(self.out).energy
         note = f"thin {report['thin']}, {report['n_chains']} chains"
@@ -182,6 +191,14 @@ def main() -> None:
         help="samples for the (slow) numpy baseline; its rate is what counts",
     )
     parser.add_argument("--numpy-thin", type=int, default=32, help="sweeps between samples")
+    parser.add_argument(
+        "--compare-src",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also time deeprg imported from this src folder (e.g. an older commit's "
+        "`git archive` export), interleaved with the rest; repeatable",
+    )
     args = parser.parse_args()
     load_before = os.getloadavg()
 
@@ -197,7 +214,9 @@ def main() -> None:
             )
             for k in (int(k) for k in args.mcising_intervals.split(",") if k)
         ]
-        jobs += [DeeprgJob(a, args, workdir) for a in args.algorithms.split(",") if a]
+        algorithms = [a for a in args.algorithms.split(",") if a]
+        jobs += [DeeprgJob(a, args, workdir) for a in algorithms]
+        jobs += [DeeprgJob(a, args, workdir, src) for src in args.compare_src for a in algorithms]
         if args.numpy_samples > 0:
             jobs.append(
                 ScriptJob(
@@ -258,8 +277,9 @@ def print_table(rows: list[dict], args, loads: tuple) -> None:
         f"{args.size}x{args.size} periodic Ising, J = {args.coupling}, {args.samples} samples; "
         f"whole commands (start-up, file writing included), best of {args.repeats}"
     )
+    width = max(20, *(len(row["sampler"]) for row in rows))
     header = (
-        f"{'sampler':20s} {'wall s':>7s} {'median':>7s} {'cpu s':>6s} {'n':>6s} {'tau_E':>6s} "
+        f"{'sampler':{width}s} {'wall s':>7s} {'median':>7s} {'cpu s':>6s} {'n':>6s} {'tau_E':>6s} "
         f"{'eff/s':>7s} {'vs mcising':>10s} {'eff/cpu-s':>9s} {'vs':>5s}  notes"
     )
     print(header)
@@ -268,7 +288,7 @@ def print_table(rows: list[dict], args, loads: tuple) -> None:
         ratio = f"{row['rate'] / reference:10.2f}" if reference else f"{'n/a':>10s}"
         cpu_ratio = f"{row['cpu_rate'] / cpu_reference:5.2f}" if cpu_reference else f"{'n/a':>5s}"
         print(
-            f"{row['sampler']:20s} {row['wall']:7.2f} {row['median']:7.2f} {row['cpu']:6.2f} "
+            f"{row['sampler']:{width}s} {row['wall']:7.2f} {row['median']:7.2f} {row['cpu']:6.2f} "
             f"{row['n']:6d} {row['tau']:6.2f} {row['rate']:7.0f} {ratio} "
             f"{row['cpu_rate']:9.0f} {cpu_ratio}  {row['note']}"
         )
