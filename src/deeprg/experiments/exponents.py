@@ -167,6 +167,18 @@ def run_exponents(
         raise InputError("--model is a learned transform; use it with --transform learned")
     if transform == "learned" and kernel_size < 2:
         raise InputError(f"kernel_size must be at least the stride 2, got {kernel_size}")
+    # the sampler's own checks, made here so that a refusal comes before any output
+    from ..mc.sampler import DEFAULT_CPU_CHAINS, MAX_STRENGTH, _check_memory
+    from ..models import IsingSquare
+
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InputError(f"seed must be a non-negative integer, got {seed!r}")
+    lattice = IsingSquare(size, coupling)
+    if abs(lattice.coupling) > MAX_STRENGTH:
+        raise InputError(
+            f"|coupling| must be <= {MAX_STRENGTH:g} for sampling, got {lattice.coupling:g}"
+        )
+    _check_memory(n_samples + DEFAULT_CPU_CHAINS, lattice.n_spins)
     levels = 0
     while size % 2 ** (levels + 1) == 0 and size // 2 ** (levels + 1) >= MIN_BLOCKED_SIZE:
         levels += 1
