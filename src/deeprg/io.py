@@ -22,11 +22,13 @@ library. The readers validate everything they read and raise :class:`InputError`
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import json
 import math
 import os
 import re
+import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,7 +61,9 @@ def atomic_write(path: str | os.PathLike, overwrite: bool = False) -> Iterator[P
     """Yield a temporary path next to ``path``; rename it to ``path`` on success.
 
     On any exception (KeyboardInterrupt included) the temporary file is removed and
-    ``path`` is left untouched.
+    ``path`` is left untouched. A process killed outright (SIGKILL, a node lost) cannot
+    remove its temporary file; its name records the writer's host and PID, and the next
+    write of the same file on that host removes the ones whose writer is gone.
 
     Parameters
     ----------
@@ -74,8 +78,11 @@ def atomic_write(path: str | os.PathLike, overwrite: bool = False) -> Iterator[P
     directory = final.parent if str(final.parent) else Path(".")
     if not directory.is_dir():
         raise InputError(f"directory {directory} does not exist; create it first")
+    _remove_stale_temporaries(directory, final.name)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=directory)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{final.name}.{os.getpid()}-{_HOST}.", suffix=".tmp", dir=directory
+        )
     except OSError as exc:
         raise InputError(
             f"cannot write in {directory} ({exc.strerror}); choose another path"
@@ -102,6 +109,34 @@ def atomic_write(path: str | os.PathLike, overwrite: bool = False) -> Iterator[P
                 "free some space or choose another path"
             ) from exc
         raise
+
+
+#: This host, as 8 hex digits in temporary file names (a PID means nothing on another host).
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def _remove_stale_temporaries(directory: Path, name: str) -> None:
+    """Remove the temporary files of earlier writes of ``name`` whose writer has died.
+
+    Only files written on this host, by a process that no longer exists, are removed; a
+    write in progress elsewhere (or by a live process here) is never touched.
+    """
+    pattern = re.compile(rf"\.{re.escape(name)}\.(\d+)-{_HOST}\.[^/]*\.tmp")
+    try:
+        candidates = list(directory.iterdir())
+    except OSError:
+        return
+    for path in candidates:
+        found = pattern.fullmatch(path.name)
+        if found is None or int(found.group(1)) == os.getpid():
+            continue
+        try:
+            os.kill(int(found.group(1)), 0)
+        except ProcessLookupError:  # the writer is gone: its file can never be completed
+            with contextlib.suppress(OSError):
+                path.unlink()
+        except (PermissionError, OverflowError):  # alive (another user's), or no PID at all
+            continue
 
 
 def os_error_reason(exc: BaseException) -> str:
