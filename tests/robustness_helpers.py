@@ -98,16 +98,23 @@ def spawn(*args: object, stdout=subprocess.PIPE, stderr=subprocess.PIPE) -> subp
     )
 
 
-def stop(process: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
-    """Send ``sig`` to ``process`` (by its PID) unless it has ended, and reap it."""
-    if process.poll() is None:
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    """``sig`` to the process group that :func:`spawn` made for ``process`` (its PID)."""
+    try:
+        os.killpg(process.pid, sig)  # the process and its children (a sweep's workers)
+    except (ProcessLookupError, PermissionError):
         with contextlib.suppress(ProcessLookupError):
             os.kill(process.pid, sig)
+
+
+def stop(process: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
+    """Send ``sig`` to ``process`` and its children (by its PID) unless it ended; reap it."""
+    if process.poll() is None:
+        _signal_group(process, sig)
     try:
         process.communicate(timeout=30)
     except subprocess.TimeoutExpired:  # pragma: no cover - a stuck child
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(process.pid, signal.SIGKILL)
+        _signal_group(process, signal.SIGKILL)
         process.communicate()
 
 
@@ -391,7 +398,7 @@ def disk_full(monkeypatch, names: Callable[[str], bool]) -> Iterator[list[str]]:
 
     def mkstemp(suffix=None, prefix=None, dir=None, text=False):
         fd, name = real(suffix=suffix, prefix=prefix, dir=dir, text=text)
-        final = (prefix or "").lstrip(".").rstrip(".")
+        final = (prefix or "")[1:-1].rsplit(".", 1)[0]  # ".NAME.PID-HOST." -> NAME
         if dir is not None and suffix == ".tmp" and names(final):
             os.unlink(name)
             os.symlink("/dev/full", name)
