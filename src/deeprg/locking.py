@@ -89,10 +89,15 @@ def output_lock(directory: str | os.PathLike, command: str = "deeprg") -> Iterat
             f"cannot lock {folder} ({exc.strerror or exc}); choose a writable --out"
         ) from exc
     try:
-        _write_holder(folder, command)
+        try:
+            _write_holder(folder, command)
+        except OSError:
+            pass  # a folder that takes no record still holds the lock; the message says less
         yield folder
     finally:
         try:
             (folder / f"{LOCK_NAME}.json").unlink(missing_ok=True)
+        except OSError:
+            pass  # a read-only folder keeps the record; the run's own error is the one to show
         finally:
             lock.release()

@@ -16,6 +16,7 @@ reconstructions of a 1600-400-100-25 DBN trained on 40×40 samples at J = 0.408)
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 import time
@@ -56,8 +57,26 @@ def _validate(settings: ReproductionSettings, device: str) -> None:
     from ..rbm import DBN
 
     IsingSquare(settings.size, settings.coupling)  # validates size and coupling
+    seed = settings.seed
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+        raise InputError(f"seed must be an integer in [0, 2^63), got {seed!r}")
+    coupling = settings.coupling
+    if abs(coupling) > MAX_COUPLING or 0 < abs(coupling) < MIN_COUPLING:
+        raise InputError(
+            f"coupling must be 0 or have {MIN_COUPLING:g} <= |J| <= {MAX_COUPLING:g} (the exact "
+            f"references fail in double precision beyond), got {coupling:g}"
+        )
+    try:  # the exact references of the analysis, computed now (milliseconds)
+        exact.torus(settings.size, coupling)
+        analysis.classify_phase(settings.size, coupling)
+    except ArithmeticError as exc:
+        raise InputError(
+            f"the exact references fail in double precision at J = {coupling:g} ({exc}); "
+            "choose another coupling"
+        ) from exc
     if not settings.layers or any(int(n) < 1 for n in settings.layers):
         raise InputError(f"layers must be positive sizes like 400,100,25, got {settings.layers}")
+    _check_memory(settings)
     if settings.n_samples < settings.batch_size:
         raise InputError(
             f"n_samples ({settings.n_samples}) must be at least batch_size ({settings.batch_size})"
@@ -77,6 +96,35 @@ def _validate(settings: ReproductionSettings, device: str) -> None:
         **{name: getattr(settings, name) for name in RBM_SETTINGS},
         device=device,
     ).check_params()
+
+
+#: Largest |J| and smallest non-zero |J| with exact references in double precision.
+MAX_COUPLING, MIN_COUPLING = 100.0, 1e-100
+
+
+def _check_memory(settings: ReproductionSettings) -> None:
+    """Refuse settings whose arrays cannot fit in this machine's memory, before any work.
+
+    Counted in float32: the samples and the analysis' copies of them, every layer's
+    parameters with their velocities and gradients (x4), and the generated samples.
+    """
+    import os
+
+    n_sites = settings.size**2
+    widths = [n_sites, *(int(n) for n in settings.layers)]
+    elements = 3 * settings.n_samples * n_sites + settings.n_generated * n_sites
+    elements += sum(4 * below * above for below, above in itertools.pairwise(widths))
+    needed = 4 * elements
+    try:
+        available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):
+        return
+    if needed > available:
+        raise InputError(
+            f"these settings need about {needed / 2**30:.3g} GiB of memory (samples, layers "
+            f"{settings.layers}, generated samples), more than this machine's "
+            f"{available / 2**30:.3g} GiB; choose smaller layers or fewer samples"
+        )
 
 
 # ----------------------------------------------------------------------------- stage 1

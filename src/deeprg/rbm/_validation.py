@@ -142,6 +142,9 @@ def check_unit_values(x: np.ndarray | torch.Tensor, units: str, name: str = "X")
             )
 
 
+#: Largest learning rate accepted: float32's largest number (a larger step overflows at once).
+_LARGEST_STEP = float(np.finfo(np.float32).max)
+
 #: Precision of the training's large matrix products (``RBM(matmul_dtype=...)``); None: the
 #: training dtype itself.
 MATMUL_DTYPES = {"float32": None, "bfloat16": torch.bfloat16}
@@ -189,7 +192,7 @@ def training_config(estimator: Any) -> TrainingConfig:
             f"callable epoch -> factor, got {schedule!r}"
         )
     decay_high = 1.0 if schedule == "exponential" else math.inf
-    learning_rate = number("learning_rate", 0.0)
+    learning_rate = number("learning_rate", 0.0, _LARGEST_STEP)
     if learning_rate == 0:
         raise InputError("learning_rate must be > 0, got 0")
     if estimator.initial_momentum is not None:

@@ -59,15 +59,30 @@ def checkpoint_settings(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
-    """Write ``payload`` (tensors and plain values) to ``path`` atomically."""
+    """Write ``payload`` (tensors and plain values) to ``path`` atomically.
+
+    Raises
+    ------
+    InputError
+        The checkpoint cannot be written (read-only folder, full disk, ...): one line that
+        names it, with nothing half-written left behind.
+    """
     payload = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, **payload}
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
         torch.save(payload, tmp)
         os.replace(tmp, path)
+    except (OSError, RuntimeError) as exc:  # torch reports write failures as RuntimeError
+        reason = getattr(exc, "strerror", None) or str(exc).strip().splitlines()[0]
+        raise InputError(
+            f"cannot write the checkpoint {path} ({reason}); free space or choose a writable "
+            "checkpoint folder"
+        ) from exc
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def load_checkpoint(path: Path, settings: dict[str, Any], fingerprint: str) -> dict[str, Any]:
