@@ -178,7 +178,7 @@ def run_exponents(
         raise InputError(
             f"|coupling| must be <= {MAX_STRENGTH:g} for sampling, got {lattice.coupling:g}"
         )
-    _check_memory(n_samples + DEFAULT_CPU_CHAINS, lattice.n_spins)
+    _check_memory(n_samples + DEFAULT_CPU_CHAINS, size * size)  # Python ints: no overflow
     levels = 0
     while size % 2 ** (levels + 1) == 0 and size // 2 ** (levels + 1) >= MIN_BLOCKED_SIZE:
         levels += 1

@@ -213,7 +213,8 @@ def _check_memory(n_configurations: int, n_spins: int) -> None:
     if needed > 0.8 * available:
         raise InputError(
             f"{n_configurations} configurations of {n_spins} spins need {needed / 2**30:.1f} GiB, "
-            f"more than this machine's memory ({available / 2**30:.1f} GiB); reduce n_samples"
+            f"more than this machine's memory ({available / 2**30:.1f} GiB); reduce n_samples or "
+            "the lattice size"
         )
 
 
@@ -428,7 +429,7 @@ def sample(
             n_chains = DEFAULT_TORCH_CHAINS["cpu" if device == "cpu" else "cuda"]
         n_chains = min(n_chains, n_samples)
     n_chains = check_int("n_chains", n_chains, minimum=1)
-    _check_memory(n_samples + n_chains, model.n_spins)
+    _check_memory(n_samples + n_chains, math.prod(model.lattice_shape))  # no int64 overflow
     rng = as_generator(seed)
     recorded_seed = (
         int(seed) if seed is not None and not isinstance(seed, np.random.Generator) else None
