@@ -173,6 +173,7 @@ def assert_one_line_error(result, *words: str, logs: bool = False) -> str:
         result.exception
     )
     text = result.output + result.stderr
+    tally(error_outputs_checked=1, tracebacks_seen=int("Traceback" in text))
     assert "Traceback" not in text, text
     lines = error_lines(result)
     assert lines, result.output
@@ -187,7 +188,6 @@ def assert_one_line_error(result, *words: str, logs: bool = False) -> str:
             assert len(lines) == 1, lines
     for word in words:
         assert word.lower() in message.lower(), (word, message)
-    tally(tracebacks_seen=0)
     return message
 
 
@@ -200,10 +200,12 @@ def assert_no_output(*paths: Path) -> None:
     """None of ``paths`` exists, and no temporary file is left beside them."""
     for path in paths:
         path = Path(path)
-        assert not path.exists(), f"{path} was written"
+        left = []
         if path.parent.is_dir():
             left = [p.name for p in path.parent.iterdir() if temporary(p)]
-            assert not left, f"temporary files left in {path.parent}: {left}"
+        tally(partial_files=int(path.exists()) + len(left))
+        assert not path.exists(), f"{path} was written"
+        assert not left, f"temporary files left in {path.parent}: {left}"
 
 
 def assert_refused(result, *words: str, outputs: tuple = (), inputs: dict | None = None) -> str:
@@ -211,8 +213,9 @@ def assert_refused(result, *words: str, outputs: tuple = (), inputs: dict | None
     message = assert_one_line_error(result, *words)
     assert_no_output(*outputs)
     if inputs is not None:
-        assert digests(*inputs) == inputs, "an input file was changed"
-    tally(partial_files=0)
+        changed = digests(*inputs) != inputs
+        tally(inputs_hashed=len(inputs), inputs_changed=int(changed))
+        assert not changed, "an input file was changed"
     return message
 
 
@@ -294,9 +297,13 @@ def check_tree(folder: Path) -> int:
     checked = 0
     for path in sorted(Path(folder).rglob("*")):
         if path.is_file() and not temporary(path):
-            check_file(path)
+            try:
+                check_file(path)
+            except AssertionError:
+                tally(corrupt_files=1)
+                raise
             checked += 1
-    tally(files_validated=checked, partial_files=0)
+    tally(files_validated=checked)
     return checked
 
 
@@ -330,6 +337,7 @@ class FolderWatcher:
             except AssertionError:
                 if not path.exists() or path.stat().st_ino != stat.st_ino:
                     continue  # replaced or removed while it was read: read the new one next
+                tally(corrupt_files=1)
                 raise
             self.seen[path] = signature
             self.validated += 1

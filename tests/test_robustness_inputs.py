@@ -876,3 +876,33 @@ def test_reproduce_refuses_a_lattice_too_large_for_memory(tmp_path):
     assert len(lines) == 1 and lines[0].startswith("error: ") and "GiB" in lines[0], lines
     assert not out.exists()
     rh.tally(inputs=1)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="experiments/sweep.py parse_couplings accepts any START:STOP:COUNT, and plan() "
+    "then validates every point (with Kaufman's sum each): 10^8 couplings run for hours "
+    "instead of being refused at once",
+)
+def test_sweep_refuses_a_grid_too_large_at_once(tmp_path):
+    import subprocess
+
+    out = tmp_path / "sweep"
+    try:
+        done = rh.run_to_end(
+            "sweep",
+            "mehta-schwab",
+            "--couplings",
+            "0.3:0.5:100000000",
+            "--sizes",
+            "16",
+            "--out",
+            out,
+            timeout=30,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("not refused within 30 s")
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert done.returncode == 2 and len(lines) == 1 and "coupling" in lines[0], lines
+    assert not out.exists()
