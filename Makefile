@@ -15,7 +15,7 @@ reproduce: $(INSTALLED)
 	$(VENV)/bin/deeprg reproduce mehta-schwab --preset quick --out results/
 
 test: $(INSTALLED)
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest -n 2
 
 docs: $(INSTALLED)
 	$(PYTHON) -m sphinx -W -b html docs/api docs/api/_build

@@ -134,9 +134,9 @@ def test_a_full_disk_keeps_the_older_file_it_was_replacing(tmp_path, monkeypatch
         "samples.h5",
         "layer1.h5",
         "model.h5",
-        pytest.param("receptive_fields.png", marks=pytest.mark.slow),
-        pytest.param("metrics.json", marks=pytest.mark.slow),
-        pytest.param("report.html", marks=pytest.mark.slow),
+        pytest.param("receptive_fields.png", marks=pytest.mark.soak),
+        pytest.param("metrics.json", marks=pytest.mark.soak),
+        pytest.param("report.html", marks=pytest.mark.soak),
     ],
 )
 def test_reproduce_with_a_full_disk_keeps_its_earlier_stages(tmp_path, monkeypatch, target):

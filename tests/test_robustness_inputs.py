@@ -831,7 +831,7 @@ def test_a_valid_file_of_each_kind_still_reads(files, unchanged):
 # ------------------------------------------------------------------------- slow: more examples
 
 
-@pytest.mark.slow
+@pytest.mark.soak
 @pytest.mark.parametrize("name", sorted(PROPERTIES))
 def test_many_more_examples(name, tmp_path, files):
     """Each property test above again, with 400 examples instead of a few dozen."""
@@ -845,13 +845,7 @@ def test_many_more_examples(name, tmp_path, files):
     assert rh.digests(files["samples.h5"].parent) == files["digests"]
 
 
-@pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="experiments/mehta_schwab.py _validate evaluates exact.torus(size) before "
-    "_check_memory: at L = 10^8 Kaufman's sum allocates tens of GiB (without a limit the "
-    "kernel's OOM killer ends the run, SIGKILL, no message)",
-)
+@pytest.mark.soak
 def test_reproduce_refuses_a_lattice_too_large_for_memory(tmp_path):
     """Run in a subprocess limited to 6 GiB of address space (so that the machine is safe
     whatever happens): the refusal must come from the memory check, at once."""
@@ -880,13 +874,7 @@ def test_reproduce_refuses_a_lattice_too_large_for_memory(tmp_path):
     rh.tally(inputs=1)
 
 
-@pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="experiments/sweep.py parse_couplings accepts any START:STOP:COUNT, and plan() "
-    "then validates every point (with Kaufman's sum each): 10^8 couplings run for hours "
-    "instead of being refused at once",
-)
+@pytest.mark.soak
 def test_sweep_refuses_a_grid_too_large_at_once(tmp_path):
     import subprocess
 

@@ -4,7 +4,7 @@ After each kill the command is run again. No file may ever be half-written (ever
 that exists, temporary files aside, is complete and valid), and the result of the rerun
 must be bit-identical to an uninterrupted run with the same seed: every number of
 metrics.json but the timings, and every weight of the models. Three kill points run in the
-fast suite; the slow one (``-m slow``) has 20 more, over ``sample``, ``train``, ``reproduce``
+fast suite; the soak suite (``-m soak``) has 20 more, over ``sample``, ``train``, ``reproduce``
 and ``sweep``.
 
 Double starts: two reproductions into one folder (one refuses with the holder's PID, the
@@ -131,7 +131,7 @@ def test_a_killed_sample_run_leaves_no_partial_file_and_reruns_identically(
     _sample_kill(tmp_path, delay, sample_reference)
 
 
-@pytest.mark.slow
+@pytest.mark.soak
 @pytest.mark.parametrize("delay", moments("sample", 5, 0.05, 1.2))
 def test_sample_killed_at_random_moments(tmp_path, sample_reference, delay):
     _sample_kill(tmp_path, delay, sample_reference)
@@ -184,7 +184,7 @@ def test_a_killed_training_resumes_bit_identically(tmp_path, train_data, delay):
     _train_kill(tmp_path, delay, train_data)
 
 
-@pytest.mark.slow
+@pytest.mark.soak
 @pytest.mark.parametrize("delay", moments("train", 5, 0.0, 3.0))
 def test_train_killed_at_random_moments(tmp_path, train_data, delay):
     _train_kill(tmp_path, delay, train_data)
@@ -222,7 +222,7 @@ def _watch(process: subprocess.Popen, folder: Path, until: float | None = None) 
     return watcher.validated
 
 
-@pytest.mark.slow
+@pytest.mark.soak
 @pytest.mark.parametrize("delay", moments("reproduce", 6, 0.5, 8.0))
 def test_reproduce_killed_at_random_moments(tmp_path, reproduce_reference, delay):
     out = tmp_path / "run"
@@ -263,7 +263,7 @@ def sweep_reference(tmp_path_factory):
     return _sweep_result(out)
 
 
-@pytest.mark.slow
+@pytest.mark.soak
 @pytest.mark.parametrize("delay", moments("sweep", 4, 2.0, 14.0))
 def test_sweep_killed_at_random_moments(tmp_path, sweep_reference, delay):
     out = tmp_path / "sweep"

@@ -12,6 +12,7 @@ bonds. The exact references in :mod:`deeprg.exact` use the same convention.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,7 +50,7 @@ class _IsingBase:
     @property
     def n_spins(self) -> int:
         """Number of spins N."""
-        return int(np.prod(self.lattice_shape))
+        return math.prod(int(n) for n in self.lattice_shape)  # exact: no int64 overflow
 
     def magnetization(self, spins: object) -> np.ndarray:
         """Total magnetisation M = Σ_i s_i.

@@ -66,6 +66,9 @@ def _validate(settings: ReproductionSettings, device: str) -> None:
             f"coupling must be 0 or have {MIN_COUPLING:g} <= |J| <= {MAX_COUPLING:g} (the exact "
             f"references fail in double precision beyond), got {coupling:g}"
         )
+    if not settings.layers or any(int(n) < 1 for n in settings.layers):
+        raise InputError(f"layers must be positive sizes like 400,100,25, got {settings.layers}")
+    _check_memory(settings)
     try:  # the exact references of the analysis, computed now (milliseconds)
         exact.torus(settings.size, coupling)
         analysis.classify_phase(settings.size, coupling)
@@ -74,9 +77,6 @@ def _validate(settings: ReproductionSettings, device: str) -> None:
             f"the exact references fail in double precision at J = {coupling:g} ({exc}); "
             "choose another coupling"
         ) from exc
-    if not settings.layers or any(int(n) < 1 for n in settings.layers):
-        raise InputError(f"layers must be positive sizes like 400,100,25, got {settings.layers}")
-    _check_memory(settings)
     if settings.n_samples < settings.batch_size:
         raise InputError(
             f"n_samples ({settings.n_samples}) must be at least batch_size ({settings.batch_size})"

@@ -55,6 +55,10 @@ __all__ = [
 MIN_SIZE = 4
 
 
+#: Most points one sweep accepts (couplings × sizes × repeats), checked before any work.
+MAX_POINTS = 100_000
+
+
 def parse_couplings(spec: str) -> tuple[float, ...]:
     """Couplings from ``"0.36,0.40,0.44"`` or an inclusive range ``"START:STOP:COUNT"``.
 
@@ -81,6 +85,11 @@ def parse_couplings(spec: str) -> tuple[float, ...]:
     if len(parts) == 3:
         if count < 1:
             raise InputError(f"--couplings range count must be >= 1, got {count}")
+        if count > MAX_POINTS:
+            raise InputError(
+                f"--couplings range count {count} is more than a sweep of {MAX_POINTS} points; "
+                "split the study into several sweeps"
+            )
         step = (stop - start) / (count - 1) if count > 1 else 0.0
         values = [start + step * k for k in range(count)]
     if not values:
@@ -181,6 +190,12 @@ def plan(
     for name in ("size", "coupling", "seed"):
         if name in overrides:
             raise InputError(f"{name} is set by the sweep's grid, not as an override")
+    n_points = len(couplings) * len(sizes) * repeats
+    if n_points > MAX_POINTS:
+        raise InputError(
+            f"the grid has {n_points} points (couplings × sizes × repeats), more than "
+            f"{MAX_POINTS}; split the study into several sweeps"
+        )
     log = log or (lambda message: None)
     base = PRESETS[preset].replace(**overrides)
     points = []
