@@ -283,7 +283,8 @@ def _real_array(
     return array
 
 
-def _text_attr(attrs: Any, name: str, path: Any, default: str | None = None) -> str:
+def _raw_attr(attrs: Any, name: str, path: Any, default: Any) -> Any:
+    """A root attribute as stored (bytes decoded), ``default`` when absent, else InputError."""
     if name not in attrs:
         if default is not None:
             return default
@@ -292,8 +293,11 @@ def _text_attr(attrs: Any, name: str, path: Any, default: str | None = None) -> 
             "deeprg"
         )
     value = attrs[name]
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+def _text_attr(attrs: Any, name: str, path: Any, default: str | None = None) -> str:
+    value = _raw_attr(attrs, name, path, default)
     if not isinstance(value, str):
         raise InputError(f"{path}: attribute {name!r} is {value!r}, not text; the file is corrupt")
     return value
@@ -303,16 +307,9 @@ def _number_attr(
     attrs: Any, name: str, path: Any, kind: type, default: Any = None, finite: bool = True
 ) -> Any:
     """A numeric root attribute as ``kind`` (int or float); InputError when absent or not a number."""
-    if name not in attrs:
-        if default is not None:
-            return default
-        raise InputError(
-            f"{path} is missing the attribute {name!r}; the file is incomplete or not written by "
-            "deeprg"
-        )
-    value = attrs[name]
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
+    if name not in attrs and default is not None:
+        return default
+    value = _raw_attr(attrs, name, path, default)
     try:
         if isinstance(value, (bool, np.bool_)) or np.ndim(value) != 0:
             raise TypeError(value)
@@ -724,6 +721,42 @@ def load_conv_layers(path: str | os.PathLike) -> tuple[list, dict[str, Any]]:
             )
         attrs = dict(f.attrs)
     return models, attrs
+
+
+def load_cached_rbm(path: str | os.PathLike, settings_key: str, device: str = "cpu"):
+    """A one-layer model file saved by an earlier run with the same settings, or None.
+
+    Stages of ``deeprg reproduce`` save each trained RBM with a ``settings_key`` attribute
+    (a digest of every setting it depends on) and its history as JSON; a rerun reuses the
+    file only when the key matches. A missing, unreadable or other-settings file gives None.
+
+    Returns
+    -------
+    RBM or None
+        The fitted RBM on ``device``, with its ``history_``.
+    """
+    from .rbm import RBM
+
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        layers, attrs = load_layers(path)
+    except InputError:
+        return None
+    if attrs.get("settings_key") != settings_key or len(layers) != 1:
+        return None
+    layer = layers[0]
+    rbm = RBM.from_parameters(
+        layer["weights"],
+        layer["visible_bias"],
+        layer["hidden_bias"],
+        units=layer["units"],
+        visible_std=layer.get("visible_std"),
+        device=device,
+    )
+    rbm.history_ = json.loads(attrs.get("history", "{}"))
+    return rbm
 
 
 def load_model(path: str | os.PathLike):

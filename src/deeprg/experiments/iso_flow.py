@@ -496,23 +496,9 @@ def rbm_stage(
         for index in range(settings.rbm_seeds):
             key = settings.key(*TRAINING_SETTINGS, extra=f"{n_hidden}:{index}")
             path = folder / f"nh{n_hidden}-seed{index}.h5"
-            rbm = None
-            if path.exists():
-                try:
-                    layers, attrs = io.load_layers(path)
-                except InputError:
-                    layers, attrs = [], {}
-                if attrs.get("settings_key") == key and len(layers) == 1:
-                    layer = layers[0]
-                    rbm = RBM.from_parameters(
-                        layer["weights"],
-                        layer["visible_bias"],
-                        layer["hidden_bias"],
-                        units=layer["units"],
-                        device=device,
-                    )
-                    rbm.history_ = json.loads(attrs.get("history", "{}"))
-                    log(f"rbms: reusing {path.name}")
+            rbm = io.load_cached_rbm(path, key, device)
+            if rbm is not None:
+                log(f"rbms: reusing {path.name}")
             if rbm is None:
                 log(f"rbms: N_h = {n_hidden}, seed {index}, {settings.epochs} epochs")
                 rbm = RBM(

@@ -197,23 +197,9 @@ def train_stage(
         sizes = [int(n) for n in settings.layers[: index + 1]]
         key = settings.key(*TRAINING_SETTINGS) + "-" + "x".join(map(str, sizes))
         path = layer_dir / f"layer{index + 1}.h5"
-        rbm = None
-        if path.exists():
-            try:
-                layers, attrs = io.load_layers(path)
-            except InputError:
-                layers, attrs = [], {}
-            if attrs.get("settings_key") == key and len(layers) == 1:
-                layer = layers[0]
-                rbm = RBM.from_parameters(
-                    layer["weights"],
-                    layer["visible_bias"],
-                    layer["hidden_bias"],
-                    units=layer["units"],
-                    device=device,
-                )
-                rbm.history_ = json.loads(attrs.get("history", "{}"))
-                log(f"training: reusing layer {index + 1} from {path}")
+        rbm = io.load_cached_rbm(path, key, device)
+        if rbm is not None:
+            log(f"training: reusing layer {index + 1} from {path}")
         if rbm is None:
             for stale in layer_dir.glob(f"layer{index + 1}-*.ckpt"):
                 if stale.name != f"layer{index + 1}-{key}.ckpt":
