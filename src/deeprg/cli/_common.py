@@ -13,6 +13,24 @@ import click
 from .._json import jsonable
 from ..errors import InputError
 
+#: ``--precision`` values and the ``matmul_dtype`` of the RBMs they select.
+PRECISIONS = {"fp32": "float32", "bf16": "bfloat16"}
+
+
+def precision_option(default: str | None = None):
+    """The ``--precision fp32|bf16`` option of ``train`` and ``reproduce``, passed to the
+    command as ``matmul_dtype`` ("float32"/"bfloat16", or None when left unset)."""
+    return click.option(
+        "--precision",
+        "matmul_dtype",
+        type=click.Choice(sorted(PRECISIONS)),
+        default=default,
+        show_default=default is not None,
+        callback=lambda ctx, param, value: PRECISIONS.get(value),
+        help="Operands of the training's matrix products: float32, or bfloat16 with float32 "
+        "parameters (faster on CPUs with AVX-512 BF16 and on GPUs).",
+    )
+
 
 def one_line(message: object) -> str:
     """``message`` as a single line (runs of whitespace, newlines included, become one space)."""

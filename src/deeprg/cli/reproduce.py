@@ -6,10 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._common import emit_json, handle_errors
-
-#: ``--precision`` values and the ``matmul_dtype`` they select.
-PRECISIONS = {"fp32": "float32", "bf16": "bfloat16"}
+from ._common import emit_json, handle_errors, precision_option
 
 
 def _layers(value: str | None):
@@ -51,14 +48,7 @@ def setting_options(func):
             "--weight-init-std", type=float, help="Standard deviation of the initial weights."
         ),
         click.option("--units", type=click.Choice(["binary", "spin"])),
-        click.option(
-            "--precision",
-            "matmul_dtype",
-            type=click.Choice(["fp32", "bf16"]),
-            callback=lambda ctx, param, value: PRECISIONS.get(value),
-            help="Operands of the training's matrix products: float32, or bfloat16 with float32 "
-            "parameters (faster on CPUs with AVX-512 BF16 and on GPUs).",
-        ),
+        precision_option(),
         click.option("--generated", "n_generated", type=int, help="Network-generated samples."),
         click.option(
             "--generation-steps", type=int, help="Gibbs steps in the top RBM per generated sample."

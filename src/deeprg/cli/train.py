@@ -11,7 +11,7 @@ import time
 
 import click
 
-from ._common import check_output_path, emit_json, emit_table, handle_errors
+from ._common import check_output_path, emit_json, emit_table, handle_errors, precision_option
 
 
 def _parse_learning_rate(text: str, n_layers: int) -> float | list[float]:
@@ -118,14 +118,7 @@ def _parse_layers(text: str) -> tuple[int, ...]:
     help="Momentum of the first 5 epochs (Hinton's 0.5 -> 0.9); set equal to --momentum for none.",
 )
 @click.option("--centering", is_flag=True, help="Centred gradients (Melchior et al. 2016).")
-@click.option(
-    "--precision",
-    type=click.Choice(["fp32", "bf16"]),
-    default="fp32",
-    show_default=True,
-    help="Operands of the training's matrix products: float32, or bfloat16 with float32 "
-    "parameters (faster on CPUs with AVX-512 BF16 and on GPUs).",
-)
+@precision_option(default="fp32")
 @click.option(
     "--units",
     type=click.Choice(["binary", "spin", "gaussian"]),
@@ -251,7 +244,7 @@ def command(data: str, out: str, **options) -> None:
         layers,
         units=options["units"],
         learn_variance=options["learn_variance"],
-        matmul_dtype={"fp32": "float32", "bf16": "bfloat16"}[options["precision"]],
+        matmul_dtype=options["matmul_dtype"],
         missing="impute" if options["missing"] == "impute" else "refuse",
         learning_rate=_parse_learning_rate(options["learning_rate"], len(layers)),
         batch_size=options["batch_size"],

@@ -740,21 +740,19 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         rows = np.flatnonzero(missing_np.any(axis=1))
         if rows.size == 0:
             return data
-        w, _a, b = self._parameters()
+        device = self._device()
         seed = self.random_state if random_state is None else random_state
-        generator = torch_generator(seed, w.device)
-        v = torch.as_tensor(data[rows], device=w.device)
-        missing = torch.as_tensor(missing_np[rows], device=w.device)
-        prior = self._visible_mean(torch.zeros(1, w.shape[1], dtype=w.dtype, device=w.device))
+        generator = torch_generator(seed, device)
+        v = torch.as_tensor(data[rows], device=device)
+        missing = torch.as_tensor(missing_np[rows], device=device)
+        n_hidden = self.weights_.shape[1]
+        prior = self._visible_mean(torch.zeros(1, n_hidden, dtype=v.dtype, device=device))
         v = torch.where(missing, prior.expand_as(v), v)
-        visible_units, hidden_units = F.layer_units(self.units)
+        visible_units = F.layer_units(self.units)[0]
         total = torch.zeros_like(v)
         first_counted = int(steps) // 2
         for step in range(int(steps)):
-            x = self._scaled(v)
-            h = F.sample_from_mean(
-                F.unit_mean(torch.addmm(b, x, w), hidden_units), hidden_units, generator
-            )
+            h = self._hidden_sample(self._scaled(v), generator)
             mean = self._visible_mean(h)
             if step >= first_counted:
                 total += mean
