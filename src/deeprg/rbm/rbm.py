@@ -61,8 +61,8 @@ from .training import (
     Trainer,
     TrainingConfig,
     TrainingDivergedError,
+    history_metrics,
     pseudo_log_likelihood,
-    reconstruction_error,
 )
 from .units import convert_parameters
 
@@ -164,7 +164,8 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         Precision of the operands of training's large matrix products: "bfloat16" runs them
         in bfloat16 (faster on CPUs with AVX-512 BF16 and on GPUs) while parameters,
         velocities, sampling and evaluation stay in ``dtype`` (see
-        :mod:`deeprg.rbm.training`).
+        :mod:`deeprg.rbm.training`); the per-epoch ``history_`` metrics use the same
+        operands, so that they cost the same small fraction of an epoch.
     verbose : bool, default False
         Show a progress bar (tqdm, stderr) during fit.
 
@@ -182,7 +183,8 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         ``reconstruction_error`` (mean squared error per unit of E[v | E[h | v]]),
         ``pseudo_likelihood`` (n_visible · mean ln p(v_i | v_-i), one random unit per row),
         ``log_likelihood`` (exact mean ln p(v) when a layer has <= 20 units, else NaN),
-        ``seconds``; all on the ``history_samples`` subset of the training data.
+        ``seconds``; all on the ``history_samples`` subset of the training data. The
+        first two share one matrix product (:func:`deeprg.rbm.training.history_metrics`).
     """
 
     def __init__(
@@ -575,24 +577,26 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
                 )
                 self._publish(trainer)
                 if checkpoint is not None:
-                    save_checkpoint(
-                        checkpoint,
-                        {
-                            "settings": checkpoint_settings(self.get_params()),
-                            "data": fingerprint,
-                            "weights": trainer.weights.detach().cpu().clone(),
-                            "visible_bias": trainer.visible_bias.detach().cpu().clone(),
-                            "hidden_bias": trainer.hidden_bias.detach().cpu().clone(),
-                            "trainer": trainer.state_dict(),
-                            "history": {k: list(v) for k, v in self.history_.items()},
-                            "log_std": None
-                            if trainer.log_std is None
-                            else trainer.log_std.detach().cpu().clone(),
-                        },
-                    )
+                    save_checkpoint(checkpoint, self._checkpoint_payload(trainer, fingerprint))
                 bar.update(1)
                 if metrics["reconstruction_error"] == metrics["reconstruction_error"]:
                     bar.set_postfix(recon=f"{metrics['reconstruction_error']:.4g}")
+
+    def _checkpoint_payload(self, trainer: Trainer, fingerprint: str | None) -> dict:
+        """What :func:`save_checkpoint` writes: the trainer's own tensors, not copies.
+
+        ``torch.save`` serialises them before it returns, so no copy is needed.
+        """
+        return {
+            "settings": checkpoint_settings(self.get_params()),
+            "data": fingerprint,
+            "weights": trainer.weights.detach().cpu(),
+            "visible_bias": trainer.visible_bias.detach().cpu(),
+            "hidden_bias": trainer.hidden_bias.detach().cpu(),
+            "trainer": trainer.state_dict(copy=False),
+            "history": {k: list(v) for k, v in self.history_.items()},
+            "log_std": None if trainer.log_std is None else trainer.log_std.detach().cpu(),
+        }
 
     def _epoch_metrics(self, trainer: Trainer, subset: torch.Tensor | None) -> dict[str, float]:
         nan = float("nan")
@@ -603,13 +607,10 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         std = None if trainer.log_std is None else torch.exp(trainer.log_std)
         flip_generator = torch.Generator(device=subset.device)
         flip_generator.manual_seed(trainer.epochs_done)
-        metrics = {
-            "reconstruction_error": reconstruction_error(subset, w, a, b, units, std),
-            "pseudo_likelihood": float(
-                pseudo_log_likelihood(subset, w, a, b, units, flip_generator).mean()
-            ),
-            "log_likelihood": nan,
-        }
+        error, pll = history_metrics(
+            subset, w, a, b, units, flip_generator, std, matmul_dtype=trainer.config.matmul_dtype
+        )
+        metrics = {"reconstruction_error": error, "pseudo_likelihood": pll, "log_likelihood": nan}
         exact_units = w.shape[1] if units == "gaussian" else min(w.shape)
         if exact_units <= MAX_HISTORY_EXACT_UNITS:
             w64, a64, b64 = (t.to(torch.float64) for t in (w, a, b))

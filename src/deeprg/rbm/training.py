@@ -44,8 +44,10 @@ bfloat16 copy of W taken at the start of every update; their results come back t
 dtype at once, and the parameters, velocities, biases, sampling and every element-wise step
 stay in float32 (bfloat16 keeps float32's exponent range, so nothing overflows; its 8-bit
 mantissa rounds each product's inputs, a relative error of about 0.4 % per entry, far below
-the sampling noise of a CD estimate). Evaluation (energies, likelihoods, history) is always
-in the parameters' own precision.
+the sampling noise of a CD estimate). Evaluation (energies, likelihoods, partition
+functions) is always in the parameters' own precision or float64; only the per-epoch history
+(reconstruction error and pseudo-log-likelihood, :func:`history_metrics`) takes the training's
+product operands, so that it stays a small fraction of the faster epoch.
 
 Speed: every buffer is preallocated; each update is five (CD-1 or PCD-1) matrix products
 of the mini-batch with W (the two statistics products fused into one), element-wise work in
@@ -60,7 +62,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .functional import free_energy, layer_units, sample_from_mean, unit_mean, unit_mean_
+from .functional import layer_units, sample_from_mean, unit_mean, unit_mean_
 
 __all__ = [
     "CENTERING_RATE",
@@ -280,7 +282,7 @@ class Trainer(EpochLoop):
         m = v.shape[0]
         v_low = self._visible_low[phase * m : (phase + 1) * m].copy_(v)
         product = torch.mm(v_low, self._weights_low, out=self._hidden_out_low[:m])
-        return out.copy_(product).add_(self.hidden_bias)
+        return torch.add(product, self.hidden_bias, out=out)  # cast and bias in one pass
 
     def _visible_input(self, h: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
         """out = a + h Wᵀ, shape (m, n_visible) (bfloat16 operands in mixed precision)."""
@@ -289,7 +291,7 @@ class Trainer(EpochLoop):
         m = h.shape[0]
         h_low = self._hidden_low[:m].copy_(h)
         product = torch.mm(h_low, self._weights_low.T, out=self._visible_out_low[:m])
-        return out.copy_(product).add_(self.visible_bias)
+        return torch.add(product, self.visible_bias, out=out)
 
     def _accumulate_statistics(
         self, visible: torch.Tensor, hidden: torch.Tensor, momentum: float, alpha: float
@@ -425,22 +427,31 @@ class Trainer(EpochLoop):
             return self.weights, self.visible_bias, self.hidden_bias, self.log_std
         return self.weights, self.visible_bias, self.hidden_bias
 
-    def state_dict(self) -> dict:
-        """Everything beyond the parameters that a resumed run needs, as CPU tensors."""
+    def state_dict(self, copy: bool = True) -> dict:
+        """Everything beyond the parameters that a resumed run needs, as CPU tensors.
+
+        ``copy=False`` returns the trainer's own CPU tensors (no copies), for a caller that
+        serialises them at once, as a checkpoint write does.
+        """
+
+        def cpu(t: torch.Tensor) -> torch.Tensor:
+            t = t.cpu()
+            return t.clone() if copy else t
+
         state = {
             "epochs_done": self.epochs_done,
-            "velocity_weights": self.velocity_weights.cpu().clone(),
-            "velocity_visible": self.velocity_visible.cpu().clone(),
-            "velocity_hidden": self.velocity_hidden.cpu().clone(),
+            "velocity_weights": cpu(self.velocity_weights),
+            "velocity_visible": cpu(self.velocity_visible),
+            "velocity_hidden": cpu(self.velocity_hidden),
             "generator": self.generator.get_state().clone(),
         }
         if self.log_std is not None:
-            state["velocity_log_std"] = self.velocity_log_std.cpu().clone()
+            state["velocity_log_std"] = cpu(self.velocity_log_std)
         if self.chains is not None:
-            state["chains"] = self.chains.cpu().clone()
+            state["chains"] = cpu(self.chains)
         if self.visible_offset is not None:
-            state["visible_offset"] = self.visible_offset.cpu().clone()
-            state["hidden_offset"] = self.hidden_offset.cpu().clone()
+            state["visible_offset"] = cpu(self.visible_offset)
+            state["hidden_offset"] = cpu(self.hidden_offset)
         return state
 
     def load_state_dict(self, state: dict) -> None:
@@ -470,16 +481,23 @@ def reconstruction_error(
     b: torch.Tensor,
     units: str,
     std: torch.Tensor | None = None,
+    hidden_input: torch.Tensor | None = None,
+    matmul_dtype: torch.dtype | None = None,
 ) -> float:
     """Mean squared error per visible unit of the mean-field reconstruction E[v | E[h | v]].
 
     ``std`` (shape (n_visible,)): learned standard deviations σ of Gaussian visible units;
-    the model then acts on x = v / σ and the error is measured on v.
+    the model then acts on x = v / σ and the error is measured on v. ``hidden_input``
+    (shape (n_samples, n_hidden)): b + x W when the caller has it already (see
+    :func:`history_metrics`). ``matmul_dtype``: operand dtype of the products (default: the
+    parameters' own).
     """
     visible_units, hidden_units = layer_units(units)
     x = data if std is None else data / std
-    hidden = unit_mean(torch.addmm(b, x, weights), hidden_units)
-    visible = unit_mean(torch.addmm(a, hidden, weights.T), visible_units)
+    if hidden_input is None:
+        hidden_input = _product_plus_bias(b, x, weights, matmul_dtype)
+    hidden = unit_mean(hidden_input, hidden_units)
+    visible = unit_mean(_product_plus_bias(a, hidden, weights.T, matmul_dtype), visible_units)
     if std is not None:
         visible = visible * std
     return float(torch.mean((data - visible) ** 2))
@@ -492,6 +510,7 @@ def pseudo_log_likelihood(
     b: torch.Tensor,
     units: str,
     generator: torch.Generator,
+    hidden_input: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Stochastic pseudo-log-likelihood n_visible · ln p(v_i | v_-i) per row, one random i each.
 
@@ -499,6 +518,11 @@ def pseudo_log_likelihood(
     (1 - v_i for binary, -v_i for spin); its expectation over i times n_visible is the
     pseudo-log-likelihood Σ_i ln p(v_i | v_-i) (Besag 1975), the quantity scikit-learn's
     BernoulliRBM reports. Not defined for Gaussian visible units (no state to flip): NaN.
+
+    Flipping unit i changes v by δ = ṽ_i - v_i in one place, so the hidden input of ṽ is
+    that of v plus δ W[i, :], and F(ṽ) - F(v) = -a_i δ - Σ_j [f(x_j + δ W_ij) - f(x_j)] with
+    x = b + v W: one matrix product for both free energies, which ``hidden_input`` (shape
+    (n_samples, n_hidden)) supplies when the caller has it already.
 
     Returns
     -------
@@ -509,10 +533,61 @@ def pseudo_log_likelihood(
         return torch.full((n,), float("nan"), dtype=data.dtype, device=data.device)
     columns = torch.randint(n_visible, (n,), generator=generator, device=data.device)
     rows = torch.arange(n, device=data.device)
-    flipped = data.clone()
-    values = flipped[rows, columns]
-    flipped[rows, columns] = 1.0 - values if units == "binary" else -values
-    difference = free_energy(flipped, weights, a, b, units) - free_energy(
-        data, weights, a, b, units
-    )
+    values = data[rows, columns]
+    delta = 1.0 - 2.0 * values if units == "binary" else -2.0 * values
+    if hidden_input is None:
+        hidden_input = torch.addmm(b, data, weights)
+    flipped_input = torch.addcmul(hidden_input, delta[:, None], weights.index_select(0, columns))
+    change = (_log_partition(flipped_input, units) - _log_partition(hidden_input, units)).sum(-1)
+    difference = -a.index_select(0, columns) * delta - change
     return n_visible * torch.nn.functional.logsigmoid(difference)
+
+
+def history_metrics(
+    data: torch.Tensor,
+    weights: torch.Tensor,
+    a: torch.Tensor,
+    b: torch.Tensor,
+    units: str,
+    generator: torch.Generator,
+    std: torch.Tensor | None = None,
+    matmul_dtype: torch.dtype | None = None,
+) -> tuple[float, float]:
+    """(reconstruction error, mean pseudo-log-likelihood) of ``data`` from one shared product.
+
+    The per-epoch history of :class:`deeprg.rbm.RBM`: both metrics need the hidden input
+    b + x W, computed once; with ``matmul_dtype`` (bfloat16 in mixed-precision training) its
+    products take that operand dtype, so that the history costs the same small fraction of an
+    epoch in either precision. Same values (up to rounding) as :func:`reconstruction_error`
+    and :func:`pseudo_log_likelihood` called one after the other with ``generator``.
+    """
+    x = data if std is None else data / std
+    hidden_input = _product_plus_bias(b, x, weights, matmul_dtype)
+    error = reconstruction_error(
+        data, weights, a, b, units, std, hidden_input=hidden_input, matmul_dtype=matmul_dtype
+    )
+    if units == "gaussian":
+        return error, float("nan")
+    pll = pseudo_log_likelihood(data, weights, a, b, units, generator, hidden_input=hidden_input)
+    return error, float(pll.mean())
+
+
+def _product_plus_bias(
+    bias: torch.Tensor, x: torch.Tensor, weights: torch.Tensor, matmul_dtype: torch.dtype | None
+) -> torch.Tensor:
+    """bias + x W, with ``matmul_dtype`` operands when given (the result in ``x``'s dtype)."""
+    if matmul_dtype is None or matmul_dtype == x.dtype:
+        return torch.addmm(bias, x, weights)
+    return torch.mm(x.to(matmul_dtype), weights.to(matmul_dtype)).to(x.dtype).add_(bias)
+
+
+def _log_partition(x: torch.Tensor, units: str) -> torch.Tensor:
+    """f(x) of binary (softplus) or spin (ln 2cosh x = softplus(2x) - x) units, element-wise.
+
+    One fused softplus instead of :func:`~deeprg.rbm.functional.log_unit_partition`'s four
+    operations; the same values to rounding (softplus is exact beyond its threshold 40 in
+    float32 and float64 alike: log1p(e^-40) = 4e-18).
+    """
+    if units == "binary":
+        return torch.nn.functional.softplus(x, threshold=40.0)
+    return torch.nn.functional.softplus(2.0 * x, threshold=40.0) - x
