@@ -7,7 +7,8 @@ and the CPU/GPU ratio:
 - ``sample``: the batched torch Monte Carlo kernel (64×64 at J = 0.44, checkerboard
   Metropolis, 2,000 configurations);
 - ``epoch fp32`` / ``epoch bf16``: one timed CD-1 epoch of the paper's first layer (1600×400,
-  20,000 rows, batch 100, L1 2e-4) after a warm-up epoch, float32 and bfloat16 products;
+  20,000 rows, batch 100, L1 2e-4) after a warm-up epoch, float32 and bfloat16 products
+  (``epoch tf32``: TF32 tensor-core products on the GPU against float32 on the CPU);
 - ``train``: ``deeprg train`` of a 1600-400-100-25 DBN for 3 epochs on 40×40 samples;
 - ``quick``: ``deeprg reproduce mehta-schwab --preset quick``;
 - ``paper`` and ``paper bf16``: the paper preset on the GPU (the CPU's time is in the
@@ -77,7 +78,7 @@ def main() -> None:
          "--samples", "2000", "--seed", "1", "--out", str(out / "s40.h5"), "--overwrite",
          "--no-progress"), out)  # fmt: skip
     rows = []
-    for step in ("sample", "epoch fp32", "epoch bf16", "train", "quick"):
+    for step in ("sample", "epoch fp32", "epoch bf16", "epoch tf32", "train", "quick"):
         seconds = []
         for device in (gpu, "cpu"):
             tag = f"{step.replace(' ', '-')}-{device}-{'gpu' if device == gpu else 'ref'}"
@@ -87,7 +88,9 @@ def main() -> None:
                                   device, "--seed", "1", "--out", str(out / f"{tag}.h5"),
                                   "--overwrite", "--no-progress")  # fmt: skip
             elif step.startswith("epoch"):
-                matmul = "bfloat16" if step.endswith("bf16") else "float32"
+                matmul = {"fp32": "float32", "bf16": "bfloat16", "tf32": "tfloat32"}[step[-4:]]
+                if device == "cpu" and matmul == "tfloat32":
+                    matmul = "float32"  # TF32 is a GPU mode: the CPU reference is float32
                 command = [sys.executable, "-c", EPOCH, device, matmul]
             elif step == "train":
                 command = _deeprg("train", str(out / "s40.h5"), "--layers", "400,100,25",

@@ -756,6 +756,8 @@ def load_cached_rbm(path: str | os.PathLike, settings_key: str, device: str = "c
         device=device,
     )
     rbm.history_ = json.loads(attrs.get("history", "{}"))
+    if "matmul_dtype_used" in attrs:
+        rbm.matmul_dtype_ = str(attrs["matmul_dtype_used"])
     return rbm
 
 

@@ -13,22 +13,25 @@ import click
 from .._json import jsonable
 from ..errors import InputError
 
-#: ``--precision`` values and the ``matmul_dtype`` of the RBMs they select.
-PRECISIONS = {"fp32": "float32", "bf16": "bfloat16"}
+#: ``--precision`` values and the ``matmul_dtype`` of the RBMs they select
+#: (:mod:`deeprg.rbm.precision`).
+PRECISIONS = {"auto": "auto", "fp32": "float32", "bf16": "bfloat16", "tf32": "tfloat32"}
 
 
 def precision_option(default: str | None = None):
-    """The ``--precision fp32|bf16`` option of ``train`` and ``reproduce``, passed to the
-    command as ``matmul_dtype`` ("float32"/"bfloat16", or None when left unset)."""
+    """The ``--precision auto|fp32|bf16|tf32`` option of ``train`` and ``reproduce``, passed
+    to the command as ``matmul_dtype`` ("auto"/"float32"/"bfloat16"/"tfloat32", or None when
+    left unset)."""
     return click.option(
         "--precision",
         "matmul_dtype",
-        type=click.Choice(sorted(PRECISIONS)),
+        type=click.Choice(list(PRECISIONS)),
         default=default,
         show_default=default is not None,
         callback=lambda ctx, param, value: PRECISIONS.get(value),
-        help="Operands of the training's matrix products: float32, or bfloat16 with float32 "
-        "parameters (faster on CPUs with AVX-512 BF16 and on GPUs).",
+        help="Operands of the training's matrix products: bf16 (bfloat16, float32 "
+        "parameters; 2-3x faster on CPUs with AVX-512 BF16 or AMX and on GPUs), fp32, tf32 "
+        "(CUDA tensor cores), or auto: bf16 where this device runs it fast, else fp32.",
     )
 
 

@@ -118,7 +118,7 @@ def _parse_layers(text: str) -> tuple[int, ...]:
     help="Momentum of the first 5 epochs (Hinton's 0.5 -> 0.9); set equal to --momentum for none.",
 )
 @click.option("--centering", is_flag=True, help="Centred gradients (Melchior et al. 2016).")
-@precision_option(default="fp32")
+@precision_option(default="auto")
 @click.option(
     "--units",
     type=click.Choice(["binary", "spin", "gaussian"]),
@@ -306,6 +306,7 @@ def command(data: str, out: str, **options) -> None:
         "preprocessing": prep.to_json(),
         "seed": seed,
         "training_seconds": wall,
+        "matmul_dtype_used": [rbm.matmul_dtype_ for rbm in dbn.rbms_],
     }
     if options["key"] is not None:
         metadata["data_key"] = options["key"]
@@ -327,6 +328,7 @@ def command(data: str, out: str, **options) -> None:
         "n_train": int(train_rows.size),
         "n_validation": int(n_validation),
         "training_seconds": wall,
+        "precision": ",".join(rbm.matmul_dtype_ for rbm in dbn.rbms_),
     }
     for index, rbm in enumerate(dbn.rbms_):
         history = rbm.history_

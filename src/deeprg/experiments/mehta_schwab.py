@@ -220,12 +220,34 @@ def train_stage(
                 rbm,
                 path,
                 overwrite=True,
-                metadata={"settings_key": key, "history": json.dumps(rbm.history_, default=float)},
+                metadata={
+                    "settings_key": key,
+                    "history": json.dumps(rbm.history_, default=float),
+                    "matmul_dtype_used": rbm.matmul_dtype_,
+                },
             )
             checkpoint.unlink(missing_ok=True)
         rbms.append(rbm)
         data = rbm.transform(data).astype(np.float32)
     return rbms
+
+
+def _precision_record(requested: str, rbms: list, device: str) -> dict:
+    """What the layers' products ran in: the request, each layer's choice, and why."""
+    from ..rbm.precision import BFLOAT16_MIN_WEIGHTS, fast_bfloat16
+
+    record = {
+        "requested": requested,
+        "layers": [getattr(rbm, "matmul_dtype_", None) for rbm in rbms],
+    }
+    if requested == "auto":
+        fast = fast_bfloat16(device)
+        record["why"] = (
+            f"bfloat16 on layers with >= {BFLOAT16_MIN_WEIGHTS} weights ({fast}), float32 below"
+            if fast
+            else f"no fast bfloat16 products on {device}: float32"
+        )
+    return record
 
 
 # ----------------------------------------------------------------------------- stage 3
@@ -512,6 +534,7 @@ def _run_locked(
         "paper": "P. Mehta & D. J. Schwab, arXiv:1410.3831 (2014)",
         "preset": preset,
         "device": device,
+        "precision": _precision_record(settings.matmul_dtype, rbms, device),
         "settings": settings.as_dict(),
         "choices": CHOICES,
         "paper_inconsistencies": INCONSISTENCIES,

@@ -155,6 +155,10 @@ def write_report(result: dict, figures: dict[str, Path], path: str | os.PathLike
         if name in figures
     )
     timings = ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in result["run_time"].items())
+    precision = result.get("precision", {})
+    products = html.escape(
+        ", ".join(str(p) for p in precision.get("layers", [])) or settings["matmul_dtype"]
+    ) + (f" ({html.escape(precision['why'])})" if precision.get("why") else "")
     settings_rows = [{"setting": k, "value": v} for k, v in settings.items()]
     parts = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
@@ -165,7 +169,8 @@ def write_report(result: dict, figures: dict[str, Path], path: str | os.PathLike
         f"Ising model at J = {settings['coupling']}, network "
         f"{settings['size'] ** 2}-{'-'.join(map(str, settings['layers']))}, "
         f"{settings['epochs']} epochs per layer; deeprg {html.escape(result['deeprg_version'])}, "
-        f"device {html.escape(result['device'])}. Run time: {timings}.</p>",
+        f"device {html.escape(result['device'])}, training products per layer: {products}. "
+        f"Run time: {timings}.</p>",
         "<h2>Does the network perform block-spin RG?</h2>",
         f"<p>{phase_line}{held} of {len(judged)} measurable block-spin statements hold for "
         f"this run ({len(result['verdicts']) - len(judged)} not measurable here). "

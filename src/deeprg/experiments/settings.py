@@ -32,8 +32,10 @@ class ReproductionSettings:
         Hidden layer sizes above the L² visible units (paper: 400, 100, 25).
     epochs, learning_rate, momentum, initial_momentum, momentum_switch_epoch, batch_size,
     cd_k, persistent, l1, l2, units, weight_init_std : training settings of every layer.
-    matmul_dtype : {"float32", "bfloat16"}
-        Precision of the training's large matrix products (``--precision fp32|bf16``).
+    matmul_dtype : {"auto", "float32", "bfloat16", "tfloat32"}
+        Precision of the training's large matrix products (``--precision
+        auto|fp32|bf16|tf32``); "auto" (the default) takes bfloat16 on layers large enough to
+        gain where the device runs it fast, float32 elsewhere (:mod:`deeprg.rbm.precision`).
     propagate : {"mean"}
         What each layer passes to the next (hidden means, as Hinton's code does).
     n_generated, generation_steps : int
@@ -61,7 +63,7 @@ class ReproductionSettings:
     l2: float = 0.0
     units: str = "binary"
     weight_init_std: float = 0.1
-    matmul_dtype: str = "float32"
+    matmul_dtype: str = "auto"
     propagate: str = "mean"
     n_generated: int = 2000
     generation_steps: int = 1000

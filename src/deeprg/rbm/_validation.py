@@ -18,6 +18,7 @@ import torch
 from .._random import SeedLike, child_seeds
 from ..errors import InputError
 from .functional import check_rbm_units
+from .precision import MATMUL_DTYPES, resolve_matmul_dtype
 from .training import TrainingConfig
 
 __all__ = [
@@ -145,11 +146,6 @@ def check_unit_values(x: np.ndarray | torch.Tensor, units: str, name: str = "X")
 #: Largest learning rate accepted: float32's largest number (a larger step overflows at once).
 _LARGEST_STEP = float(np.finfo(np.float32).max)
 
-#: Precision of the training's large matrix products (``RBM(matmul_dtype=...)``); None: the
-#: training dtype itself.
-MATMUL_DTYPES = {"float32": None, "bfloat16": torch.bfloat16}
-
-
 def training_config(estimator: Any) -> TrainingConfig:
     """Validate an RBM's hyper-parameters (InputError naming the fix) into a TrainingConfig."""
 
@@ -212,9 +208,9 @@ def training_config(estimator: Any) -> TrainingConfig:
         raise InputError("learn_variance needs units='gaussian' (binary and spin units have none)")
     if learn_variance and flag("centering"):
         raise InputError("centering cannot be combined with learn_variance; choose one")
+    device = resolve_device(estimator.device)
     matmul = getattr(estimator, "matmul_dtype", "float32")
-    if matmul not in MATMUL_DTYPES:
-        raise InputError(f"matmul_dtype must be one of {sorted(MATMUL_DTYPES)}, got {matmul!r}")
+    resolve_matmul_dtype(matmul, device)  # refuses unusable names now; "auto" waits for W's size
     missing = getattr(estimator, "missing", "refuse")
     if missing not in ("refuse", "impute"):
         raise InputError(f"missing must be 'refuse' or 'impute', got {missing!r}")
@@ -224,6 +220,7 @@ def training_config(estimator: Any) -> TrainingConfig:
         units=units,
         learn_variance=bool(learn_variance),
         matmul_dtype=MATMUL_DTYPES[matmul],
+        matmul_name=matmul,
         learning_rate=learning_rate,
         learning_rate_schedule=schedule,
         learning_rate_decay=number("learning_rate_decay", 0.0, decay_high, closed_high=False),
@@ -241,5 +238,5 @@ def training_config(estimator: Any) -> TrainingConfig:
         centering=flag("centering"),
         weight_init_std=number("weight_init_std", 0.0),
         dtype=resolve_dtype(estimator.dtype),
-        device=resolve_device(estimator.device),
+        device=device,
     )

@@ -160,12 +160,15 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
     dtype : {"float32", "float64"}, default "float32"
         Training precision. Energies, log-likelihoods and partition functions are always
         computed in float64.
-    matmul_dtype : {"float32", "bfloat16"}, default "float32"
+    matmul_dtype : {"float32", "bfloat16", "tfloat32", "auto"}, default "float32"
         Precision of the operands of training's large matrix products: "bfloat16" runs them
-        in bfloat16 (faster on CPUs with AVX-512 BF16 and on GPUs) while parameters,
-        velocities, sampling and evaluation stay in ``dtype`` (see
+        in bfloat16 (2-3× faster on CPUs with AVX-512 BF16 or AMX and on GPUs) while
+        parameters, velocities, sampling and evaluation stay in ``dtype`` (see
         :mod:`deeprg.rbm.training`); the per-epoch ``history_`` metrics use the same
-        operands, so that they cost the same small fraction of an epoch.
+        operands, so that they cost the same small fraction of an epoch. "tfloat32": TF32
+        tensor-core products (CUDA only). "auto": bfloat16 where this device runs it fast,
+        else float32 (:func:`deeprg.rbm.precision.fast_bfloat16`); the choice made is
+        ``matmul_dtype_``.
     verbose : bool, default False
         Show a progress bar (tqdm, stderr) during fit.
 
@@ -178,6 +181,8 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         Gaussian units only: σ of each visible unit (ones unless ``learn_variance``).
     n_features_in_ : int
         n_visible.
+    matmul_dtype_ : str
+        The products' precision the last fit used ("auto" resolved).
     history_ : dict of lists
         Per epoch: ``epoch`` (1-based), ``learning_rate``, ``momentum``,
         ``reconstruction_error`` (mean squared error per unit of E[v | E[h | v]]),
@@ -640,6 +645,7 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         self.weights_ = trainer.weights.detach().cpu().numpy().copy()
         self.visible_bias_ = trainer.visible_bias.detach().cpu().numpy().copy()
         self.hidden_bias_ = trainer.hidden_bias.detach().cpu().numpy().copy()
+        self.matmul_dtype_ = trainer.config.matmul_name
         if self.units == "gaussian":
             self.visible_std_ = (
                 np.ones(self.weights_.shape[0], dtype=self.weights_.dtype)

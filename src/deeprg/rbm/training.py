@@ -47,7 +47,9 @@ mantissa rounds each product's inputs, a relative error of about 0.4 % per entry
 the sampling noise of a CD estimate). Evaluation (energies, likelihoods, partition
 functions) is always in the parameters' own precision or float64; only the per-epoch history
 (reconstruction error and pseudo-log-likelihood, :func:`history_metrics`) takes the training's
-product operands, so that it stays a small fraction of the faster epoch.
+product operands, so that it stays a small fraction of the faster epoch. ``"tfloat32"``
+(CUDA) keeps float32 tensors and lets the epoch's products use TF32 tensor cores; ``"auto"``
+is resolved before training (:mod:`deeprg.rbm.precision`).
 
 Speed: every buffer is preallocated; each update is five (CD-1 or PCD-1) matrix products
 of the mini-batch with W (the two statistics products fused into one), element-wise work in
@@ -58,11 +60,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
 from .functional import layer_units, sample_from_mean, unit_mean, unit_mean_
+from .precision import MATMUL_DTYPES, resolve_matmul_dtype, tf32_products
 
 __all__ = [
     "CENTERING_RATE",
@@ -110,6 +113,7 @@ class TrainingConfig:
     device: torch.device
     learn_variance: bool = False
     matmul_dtype: torch.dtype | None = None
+    matmul_name: str = "float32"
 
     def learning_rate_at(self, epoch: int) -> float:
         """Learning rate of 0-based ``epoch`` (never depends on the total number of epochs)."""
@@ -165,8 +169,9 @@ class EpochLoop:
         momentum = self.config.momentum_at(epoch)
         n = self.data.shape[0]
         order = torch.randperm(n, generator=self.generator, device=self.data.device)
-        for start in range(0, n, self.batch_size):
-            self.step(order[start : start + self.batch_size], learning_rate, momentum)
+        with tf32_products(self.config.matmul_name == "tfloat32"):
+            for start in range(0, n, self.batch_size):
+                self.step(order[start : start + self.batch_size], learning_rate, momentum)
         self.epochs_done += 1
         largest = float(torch.stack([t.abs().max() for t in self.parameter_tensors()]).max())
         if not largest <= DIVERGENCE_LIMIT:  # also catches NaN
@@ -206,6 +211,9 @@ class Trainer(EpochLoop):
         state: dict | None = None,
         log_std: torch.Tensor | None = None,
     ) -> None:
+        if config.matmul_name == "auto":
+            name, _ = resolve_matmul_dtype("auto", config.device, weights.numel())
+            config = replace(config, matmul_name=name, matmul_dtype=MATMUL_DTYPES[name])
         self.config = config
         self.data = data
         self.visible_units, self.hidden_units = layer_units(config.units)
