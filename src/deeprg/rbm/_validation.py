@@ -146,6 +146,7 @@ def check_unit_values(x: np.ndarray | torch.Tensor, units: str, name: str = "X")
 #: Largest learning rate accepted: float32's largest number (a larger step overflows at once).
 _LARGEST_STEP = float(np.finfo(np.float32).max)
 
+
 def training_config(estimator: Any) -> TrainingConfig:
     """Validate an RBM's hyper-parameters (InputError naming the fix) into a TrainingConfig."""
 
