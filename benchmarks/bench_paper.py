@@ -5,6 +5,7 @@ Run by hand (never in CI)::
     python benchmarks/bench_paper.py                          # fp32 and bf16, seeds 0 and 1
     python benchmarks/bench_paper.py --precisions bf16 --seeds 0
     python benchmarks/bench_paper.py --extra "--epochs 5"     # a dry run of the script
+    python benchmarks/bench_paper.py --seeds 0,1,2,3,4 --work runs --reuse   # tables again
 
 Every run is ``deeprg reproduce mehta-schwab --preset paper --precision P --seed S`` in a
 fresh subprocess and a fresh output folder (a reused folder would skip finished stages), with
@@ -159,6 +160,54 @@ def _gate(runs: dict, precisions: list[str], seeds: list[int], n_layers: int) ->
     return lines, {"rows": record}
 
 
+def _over_seeds(runs: dict, precisions: list[str], seeds: list[int], n_layers: int):
+    """Per measure, each precision's mean ± seed-to-seed standard deviation, and the
+    difference of the means in units of its standard error (Welch).
+
+    The single-run standard errors above cover the sampling noise of one network only; two
+    networks trained from different seeds differ by more (other units become active, other
+    blobs form), so the bfloat16 question is whether its runs look like further float32
+    seeds: |difference / se| below 2 is read as indistinguishable.
+    """
+    keys = [
+        (key.format(l=layer), f"layer {layer} {name}")
+        for layer in range(1, n_layers + 1)
+        for key, name in LAYER_MEASURES
+    ] + list(GLOBAL_MEASURES)
+    others = [p for p in precisions if p != "fp32"]
+    header = f"{'measure, mean ± sd over seeds (n)':<34}{'fp32':>20}"
+    for precision in others:
+        header += f"{precision:>20}{'diff/se':>9}"
+    lines, record = [header], []
+    for key, name in keys:
+        cells, entry = "", {"measure": key}
+        summary = {}
+        for precision in precisions:
+            values = [_value(runs[precision, s], key)[0] for s in seeds]
+            values = [v for v in values if v is not None]
+            mean = statistics.fmean(values) if values else None
+            sd = statistics.stdev(values) if len(values) > 1 else None
+            summary[precision] = (mean, sd, len(values))
+            entry[precision] = {"mean": mean, "sd": sd, "n": len(values)}
+        cells += f"{_spread(*summary['fp32']):>20}"
+        for precision in others:
+            (m0, s0, n0), (m1, s1, n1) = summary["fp32"], summary[precision]
+            t = None
+            if None not in (m0, m1, s0, s1) and s0**2 / n0 + s1**2 / n1 > 0:
+                t = (m1 - m0) / math.sqrt(s0**2 / n0 + s1**2 / n1)
+            cells += f"{_spread(m1, s1, n1):>20}{'' if t is None else f'{t:+.1f}':>9}"
+            entry[f"{precision}_t"] = t
+        lines.append(f"{name:<34}{cells}")
+        record.append(entry)
+    return lines, record
+
+
+def _spread(mean: float | None, sd: float | None, n: int) -> str:
+    if mean is None:
+        return "n/a"
+    return f"{mean:.3f}±{sd:.3f} ({n})" if sd is not None else f"{mean:.3f} ({n})"
+
+
 def _fmt(value: float | None, stderr: float | None) -> str:
     if value is None:
         return "n/a"
@@ -173,6 +222,12 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None, help="folder for the run outputs")
     parser.add_argument("--extra", default="", help="extra reproduce options, e.g. '--epochs 5'")
     parser.add_argument("--json", type=Path, default=None, help="write every number here")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="read the runs already finished in --work instead of running them again "
+        "(their process wall time is then unknown)",
+    )
     args = parser.parse_args()
     precisions = args.precisions.split(",")
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -184,8 +239,13 @@ def main() -> None:
     for seed in seeds:
         for precision in precisions:
             out = work / f"{precision}-seed{seed}"
+            if args.reuse and (out / "metrics.json").is_file():
+                metrics = json.loads((out / "metrics.json").read_text())
+                metrics["run_time"]["process_s"] = float("nan")
+                runs[precision, seed] = metrics
+                continue
             if out.exists():
-                raise SystemExit(f"{out} exists; pass an empty --work folder")
+                raise SystemExit(f"{out} exists; pass an empty --work folder (or --reuse)")
             print(f"running {precision}, seed {seed} -> {out}", file=sys.stderr, flush=True)
             runs[precision, seed] = _run(precision, seed, out, args.threads, extra)
 
@@ -197,6 +257,10 @@ def main() -> None:
         lines, record["gate"] = _gate(runs, precisions, seeds, n_layers)
         print()
         print("\n".join(lines))
+        if len(seeds) > 1:
+            lines, record["over_seeds"] = _over_seeds(runs, precisions, seeds, n_layers)
+            print()
+            print("\n".join(lines))
     print(
         f"Machine: load average {load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     )

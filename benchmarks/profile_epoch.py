@@ -28,7 +28,15 @@ import torch
 N_SAMPLES, N_VISIBLE, N_HIDDEN, BATCH = 20000, 1600, 400, 100
 
 GROUPS = {
-    "matrix products": ("aten::mm", "aten::addmm", "aten::addmv", "aten::mv", "aten::bmm"),
+    "matrix products": (
+        "aten::mm",
+        "aten::addmm",
+        "aten::addmm_",
+        "aten::addmv",
+        "aten::addmv_",
+        "aten::mv",
+        "aten::bmm",
+    ),
     "L1 sign": ("aten::sign",),
     "copies and casts": ("aten::copy_", "aten::to", "aten::_to_copy", "aten::index_select"),
     "element-wise and sampling": (

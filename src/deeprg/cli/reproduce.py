@@ -73,7 +73,7 @@ def command() -> None:
     type=click.Choice(["quick", "paper"]),
     default="quick",
     show_default=True,
-    help="quick: 24×24, 576-144-36-9, ~15 s on 2 cores; paper: the paper's settings, ~7 min.",
+    help="quick: 24×24, 576-144-36-9, ~15 s on 2 cores; paper: the paper's settings, 3-5 min.",
 )
 @click.option(
     "--out",
