@@ -135,7 +135,7 @@ def test_reproduce_records_the_resolved_precision(tmp_path, monkeypatch):
         assert metrics["precision"] == {
             "requested": "auto",
             "layers": ["bfloat16", "float32"],  # 64x16 weights, then 16x4
-            "why": "bfloat16 on layers with >= 1024 weights (CPU with AVX-512 BF16), float32 below",
+            "why": "bfloat16 on layers with >= 1,024 weights (CPU with AVX-512 BF16), float32 below",
         }
         assert "bfloat16, float32" in (out / "report.html").read_text()
     assert "reusing layer 2" in result.output

@@ -243,7 +243,7 @@ def _precision_record(requested: str, rbms: list, device: str) -> dict:
     if requested == "auto":
         fast = fast_bfloat16(device)
         record["why"] = (
-            f"bfloat16 on layers with >= {BFLOAT16_MIN_WEIGHTS} weights ({fast}), float32 below"
+            f"bfloat16 on layers with >= {BFLOAT16_MIN_WEIGHTS:,} weights ({fast}), float32 below"
             if fast
             else f"no fast bfloat16 products on {device}: float32"
         )

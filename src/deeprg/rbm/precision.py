@@ -105,7 +105,7 @@ def resolve_matmul_dtype(
     if reason is None:
         return "float32", f"auto: no fast bfloat16 products on {torch.device(device).type}"
     if n_weights is not None and n_weights < BFLOAT16_MIN_WEIGHTS:
-        return "float32", f"auto: {n_weights} weights, too few to gain from bfloat16"
+        return "float32", f"auto: {n_weights:,} weights, too few to gain from bfloat16"
     return "bfloat16", f"auto: {reason}"
 
 
