@@ -30,8 +30,9 @@ def precision_option(default: str | None = None):
         show_default=default is not None,
         callback=lambda ctx, param, value: PRECISIONS.get(value),
         help="Operands of the training's matrix products: bf16 (bfloat16, float32 "
-        "parameters; 2-3x faster on CPUs with AVX-512 BF16 or AMX and on GPUs), fp32, tf32 "
-        "(CUDA tensor cores), or auto: bf16 where this device runs it fast, else fp32.",
+        "parameters; about 2x faster on CPUs with AVX-512 BF16 or AMX and on GPUs), fp32, "
+        "tf32 (CUDA tensor cores), or auto: bf16 for layers of >= 2^17 weights where this "
+        "device runs it fast, else fp32." + ("" if default else " Default: auto."),
     )
 
 
