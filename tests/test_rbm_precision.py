@@ -65,6 +65,11 @@ def test_auto_keeps_small_layers_in_float32(monkeypatch):
     assert resolve_matmul_dtype("auto", "cpu", n_weights=small)[0] == "float32"
     assert resolve_matmul_dtype("auto", "cpu", n_weights=small + 1)[0] == "bfloat16"
     assert resolve_matmul_dtype("bfloat16", "cpu", n_weights=1)[0] == "bfloat16"
+    # A float64 training keeps float64 products under "auto".
+    assert resolve_matmul_dtype("auto", "cpu", small + 1, torch.float64) == (
+        "float32",
+        "auto: float64 training keeps its products",
+    )
 
 
 def test_fit_records_the_precision_it_used(data, monkeypatch):
@@ -91,6 +96,8 @@ def test_fit_records_the_precision_it_used(data, monkeypatch):
     assert auto.matmul_dtype_ == "bfloat16"
     np.testing.assert_array_equal(auto.weights_, low.weights_)
     assert not np.array_equal(auto.weights_, plain.weights_)
+    wide = RBM(3, epochs=1, random_state=0, matmul_dtype="auto", dtype="float64").fit(data)
+    assert wide.matmul_dtype_ == "float32"  # i.e. float64 products, the training's own
 
 
 def test_tf32_switch_is_restored_even_after_an_error():

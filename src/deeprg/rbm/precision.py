@@ -11,10 +11,11 @@ velocities, sampling and every likelihood stay in the training dtype whatever is
   AVX-512 BF16 or AMX and on GPUs with bfloat16 tensor cores (compute capability 8.0+).
 - ``"tfloat32"``: float32 tensors with TF32 tensor-core products (10-bit mantissa, the same
   as float32's range), CUDA only.
-- ``"auto"``: bfloat16 where this device runs it fast (:func:`fast_bfloat16`) and the layer is
-  large enough to gain (:data:`BFLOAT16_MIN_WEIGHTS`), else float32; decided per layer when
-  training starts. The command line's default; the choice made is recorded
-  (``RBM.matmul_dtype_``, ``metrics.json``, the model file).
+- ``"auto"``: bfloat16 where this device runs it fast (:func:`fast_bfloat16`), the layer is
+  large enough to gain (:data:`BFLOAT16_MIN_WEIGHTS`) and the training dtype is float32;
+  else the training dtype's own products. Decided per layer when training starts. The
+  command line's default; the choice made is recorded (``RBM.matmul_dtype_``,
+  ``metrics.json``, the model file).
 
 bfloat16 became the command line's default after its quality gate on the paper preset and on
 exact likelihoods (``benchmarks/bench_paper.py``; the measurements are in the project's
@@ -82,13 +83,17 @@ def fast_bfloat16(device: torch.device | str = "cpu") -> str | None:
 
 
 def resolve_matmul_dtype(
-    name: object, device: torch.device | str = "cpu", n_weights: int | None = None
+    name: object,
+    device: torch.device | str = "cpu",
+    n_weights: int | None = None,
+    dtype: torch.dtype = torch.float32,
 ) -> tuple[str, str]:
     """(concrete matmul_dtype name, why) for ``name`` on ``device``; InputError if unusable.
 
     ``"auto"`` becomes ``"bfloat16"`` where :func:`fast_bfloat16` says so and the layer has
     at least :data:`BFLOAT16_MIN_WEIGHTS` weights (``n_weights`` = n_visible · n_hidden; None:
-    not known yet), else ``"float32"``; the other names stay. Names outside
+    not known yet) and the training ``dtype`` is float32, else ``"float32"`` (products in the
+    training dtype: a float64 training keeps float64 products); the other names stay. Names outside
     :data:`MATMUL_DTYPES`, and ``"tfloat32"`` off CUDA, are refused with a message that names
     the fix.
     """
@@ -101,6 +106,8 @@ def resolve_matmul_dtype(
         )
     if name != "auto":
         return name, "chosen"
+    if dtype != torch.float32:
+        return "float32", f"auto: {str(dtype).removeprefix('torch.')} training keeps its products"
     reason = fast_bfloat16(device)
     if reason is None:
         return "float32", f"auto: no fast bfloat16 products on {torch.device(device).type}"

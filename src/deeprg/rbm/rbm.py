@@ -166,9 +166,10 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         parameters, velocities, sampling and evaluation stay in ``dtype`` (see
         :mod:`deeprg.rbm.training`); the per-epoch ``history_`` metrics use the same
         operands, so that they cost the same small fraction of an epoch. "tfloat32": TF32
-        tensor-core products (CUDA only). "auto": bfloat16 where this device runs it fast,
-        else float32 (:func:`deeprg.rbm.precision.fast_bfloat16`); the choice made is
-        ``matmul_dtype_``.
+        tensor-core products (CUDA only). "auto": bfloat16 for layers of at least 2^17
+        weights where this device runs it fast (:func:`deeprg.rbm.precision.fast_bfloat16`)
+        and ``dtype`` is float32, else "float32" (the training dtype's own products); the
+        choice made is ``matmul_dtype_``.
     verbose : bool, default False
         Show a progress bar (tqdm, stderr) during fit.
 

@@ -212,7 +212,7 @@ class Trainer(EpochLoop):
         log_std: torch.Tensor | None = None,
     ) -> None:
         if config.matmul_name == "auto":
-            name, _ = resolve_matmul_dtype("auto", config.device, weights.numel())
+            name, _ = resolve_matmul_dtype("auto", config.device, weights.numel(), config.dtype)
             config = replace(config, matmul_name=name, matmul_dtype=MATMUL_DTYPES[name])
         self.config = config
         self.data = data
