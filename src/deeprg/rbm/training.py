@@ -64,7 +64,7 @@ from dataclasses import dataclass, replace
 
 import torch
 
-from .functional import layer_units, sample_from_mean, unit_mean, unit_mean_
+from .functional import layer_units, log_unit_partition, sample_from_mean, unit_mean, unit_mean_
 from .precision import MATMUL_DTYPES, resolve_matmul_dtype, tf32_products
 
 __all__ = [
@@ -114,6 +114,8 @@ class TrainingConfig:
     learn_variance: bool = False
     matmul_dtype: torch.dtype | None = None
     matmul_name: str = "float32"
+    #: Why the products run in ``matmul_name`` (:func:`~deeprg.rbm.precision.resolve_matmul_dtype`).
+    matmul_reason: str = "requested"
 
     def learning_rate_at(self, epoch: int) -> float:
         """Learning rate of 0-based ``epoch`` (never depends on the total number of epochs)."""
@@ -212,8 +214,10 @@ class Trainer(EpochLoop):
         log_std: torch.Tensor | None = None,
     ) -> None:
         if config.matmul_name == "auto":
-            name, _ = resolve_matmul_dtype("auto", config.device, weights.numel(), config.dtype)
-            config = replace(config, matmul_name=name, matmul_dtype=MATMUL_DTYPES[name])
+            name, why = resolve_matmul_dtype("auto", config.device, weights.numel(), config.dtype)
+            config = replace(
+                config, matmul_name=name, matmul_dtype=MATMUL_DTYPES[name], matmul_reason=why
+            )
         self.config = config
         self.data = data
         self.visible_units, self.hidden_units = layer_units(config.units)
@@ -546,7 +550,9 @@ def pseudo_log_likelihood(
     if hidden_input is None:
         hidden_input = torch.addmm(b, data, weights)
     flipped_input = torch.addcmul(hidden_input, delta[:, None], weights.index_select(0, columns))
-    change = (_log_partition(flipped_input, units) - _log_partition(hidden_input, units)).sum(-1)
+    change = (
+        log_unit_partition(flipped_input, units) - log_unit_partition(hidden_input, units)
+    ).sum(-1)
     difference = -a.index_select(0, columns) * delta - change
     return n_visible * torch.nn.functional.logsigmoid(difference)
 
@@ -587,15 +593,3 @@ def _product_plus_bias(
     if matmul_dtype is None or matmul_dtype == x.dtype:
         return torch.addmm(bias, x, weights)
     return torch.mm(x.to(matmul_dtype), weights.to(matmul_dtype)).to(x.dtype).add_(bias)
-
-
-def _log_partition(x: torch.Tensor, units: str) -> torch.Tensor:
-    """f(x) of binary (softplus) or spin (ln 2cosh x = softplus(2x) - x) units, element-wise.
-
-    One fused softplus instead of :func:`~deeprg.rbm.functional.log_unit_partition`'s four
-    operations; the same values to rounding (softplus is exact beyond its threshold 40 in
-    float32 and float64 alike: log1p(e^-40) = 4e-18).
-    """
-    if units == "binary":
-        return torch.nn.functional.softplus(x, threshold=40.0)
-    return torch.nn.functional.softplus(2.0 * x, threshold=40.0) - x
