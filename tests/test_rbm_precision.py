@@ -30,8 +30,8 @@ def test_auto_follows_the_device_probe(monkeypatch):
         "auto: no fast bfloat16 products on cpu",
     )
     # Explicit choices are never changed by the probe.
-    assert resolve_matmul_dtype("bfloat16", "cpu") == ("bfloat16", "chosen")
-    assert resolve_matmul_dtype("float32", "cpu") == ("float32", "chosen")
+    assert resolve_matmul_dtype("bfloat16", "cpu") == ("bfloat16", "requested")
+    assert resolve_matmul_dtype("float32", "cpu") == ("float32", "requested")
 
 
 def test_the_cpu_probe_agrees_with_the_cpu_flags():
@@ -143,7 +143,12 @@ def test_reproduce_records_the_resolved_precision(tmp_path, monkeypatch):
         assert metrics["precision"] == {
             "requested": "auto",
             "layers": ["bfloat16", "float32"],  # 64x16 weights, then 16x4
-            "why": "bfloat16 on layers with >= 1,024 weights (CPU with AVX-512 BF16), float32 below",
+            "why": [
+                "auto: CPU with AVX-512 BF16",
+                "auto: 64 weights, too few to gain from bfloat16",
+            ],
         }
-        assert "bfloat16, float32" in (out / "report.html").read_text()
+        report = (out / "report.html").read_text()
+        assert "layer 1 bfloat16 (auto: CPU with AVX-512 BF16)" in report
+        assert "layer 2 float32 (auto: 64 weights, too few to gain from bfloat16)" in report
     assert "reusing layer 2" in result.output

@@ -733,7 +733,8 @@ def load_cached_rbm(path: str | os.PathLike, settings_key: str, device: str = "c
     Returns
     -------
     RBM or None
-        The fitted RBM on ``device``, with its ``history_``.
+        The fitted RBM on ``device``, with its ``history_`` (and ``matmul_dtype_`` and
+        ``matmul_reason_`` when the file records them).
     """
     from .rbm import RBM
 
@@ -758,6 +759,8 @@ def load_cached_rbm(path: str | os.PathLike, settings_key: str, device: str = "c
     rbm.history_ = json.loads(attrs.get("history", "{}"))
     if "matmul_dtype_used" in attrs:
         rbm.matmul_dtype_ = str(attrs["matmul_dtype_used"])
+    if "matmul_reason" in attrs:
+        rbm.matmul_reason_ = str(attrs["matmul_reason"])
     return rbm
 
 

@@ -307,6 +307,7 @@ def command(data: str, out: str, **options) -> None:
         "seed": seed,
         "training_seconds": wall,
         "matmul_dtype_used": [rbm.matmul_dtype_ for rbm in dbn.rbms_],
+        "matmul_reason": [rbm.matmul_reason_ for rbm in dbn.rbms_],
     }
     if options["key"] is not None:
         metadata["data_key"] = options["key"]

@@ -224,6 +224,7 @@ def train_stage(
                     "settings_key": key,
                     "history": json.dumps(rbm.history_, default=float),
                     "matmul_dtype_used": rbm.matmul_dtype_,
+                    "matmul_reason": rbm.matmul_reason_,
                 },
             )
             checkpoint.unlink(missing_ok=True)
@@ -232,22 +233,17 @@ def train_stage(
     return rbms
 
 
-def _precision_record(requested: str, rbms: list, device: str) -> dict:
-    """What the layers' products ran in: the request, each layer's choice, and why."""
-    from ..rbm.precision import BFLOAT16_MIN_WEIGHTS, fast_bfloat16
+def _precision_record(requested: str, rbms: list) -> dict:
+    """What the layers' products ran in: the request, and each layer's choice and its reason.
 
-    record = {
+    The reasons are the ones :func:`deeprg.rbm.precision.resolve_matmul_dtype` gave when the
+    layer was trained (kept in its layer file); None for a layer file from before they were.
+    """
+    return {
         "requested": requested,
         "layers": [getattr(rbm, "matmul_dtype_", None) for rbm in rbms],
+        "why": [getattr(rbm, "matmul_reason_", None) for rbm in rbms],
     }
-    if requested == "auto":
-        fast = fast_bfloat16(device)
-        record["why"] = (
-            f"bfloat16 on layers with >= {BFLOAT16_MIN_WEIGHTS:,} weights ({fast}), float32 below"
-            if fast
-            else f"no fast bfloat16 products on {device}: float32"
-        )
-    return record
 
 
 # ----------------------------------------------------------------------------- stage 3
@@ -534,7 +530,7 @@ def _run_locked(
         "paper": "P. Mehta & D. J. Schwab, arXiv:1410.3831 (2014)",
         "preset": preset,
         "device": device,
-        "precision": _precision_record(settings.matmul_dtype, rbms, device),
+        "precision": _precision_record(settings.matmul_dtype, rbms),
         "settings": settings.as_dict(),
         "choices": CHOICES,
         "paper_inconsistencies": INCONSISTENCIES,

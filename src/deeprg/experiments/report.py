@@ -122,6 +122,18 @@ def _rg_summary(table: dict) -> str:
     return f"<p>Exactness checks: {status}</p><table><tr><th>quantity</th><th>value</th></tr>{cells}</table>"
 
 
+def _products_text(precision: dict) -> str:
+    """Escaped "layer 1 bfloat16 (auto: ...), layer 2 float32 (...)" from metrics' precision."""
+    layers = precision.get("layers") or []
+    why = precision.get("why")
+    reasons = why if isinstance(why, list) and len(why) == len(layers) else [None] * len(layers)
+    parts = []
+    for index, (dtype, reason) in enumerate(zip(layers, reasons, strict=True), start=1):
+        text = f"layer {index} {dtype}" + (f" ({reason})" if reason else "")
+        parts.append(html.escape(text))
+    return ", ".join(parts)
+
+
 def write_report(result: dict, figures: dict[str, Path], path: str | os.PathLike) -> Path:
     """Write the HTML report (figures embedded as base64 PNG) atomically.
 
@@ -156,9 +168,7 @@ def write_report(result: dict, figures: dict[str, Path], path: str | os.PathLike
     )
     timings = ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in result["run_time"].items())
     precision = result.get("precision", {})
-    products = html.escape(
-        ", ".join(str(p) for p in precision.get("layers", [])) or settings["matmul_dtype"]
-    ) + (f" ({html.escape(precision['why'])})" if precision.get("why") else "")
+    products = _products_text(precision) or html.escape(str(settings["matmul_dtype"]))
     settings_rows = [{"setting": k, "value": v} for k, v in settings.items()]
     parts = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",

@@ -90,6 +90,10 @@ def resolve_matmul_dtype(
 ) -> tuple[str, str]:
     """(concrete matmul_dtype name, why) for ``name`` on ``device``; InputError if unusable.
 
+    ``why`` is a short phrase ("requested" for an explicit name, "auto: ..." with the reason
+    for ``"auto"``) that training keeps (``RBM.matmul_reason_``) and the reproduction reports
+    per layer, so that this function is the only place that states the rule.
+
     ``"auto"`` becomes ``"bfloat16"`` where :func:`fast_bfloat16` says so and the layer has
     at least :data:`BFLOAT16_MIN_WEIGHTS` weights (``n_weights`` = n_visible · n_hidden; None:
     not known yet) and the training ``dtype`` is float32, else ``"float32"`` (products in the
@@ -105,7 +109,7 @@ def resolve_matmul_dtype(
             "tensor-core mode); use 'bfloat16' or 'float32' on the CPU"
         )
     if name != "auto":
-        return name, "chosen"
+        return name, "requested"
     if dtype != torch.float32:
         return "float32", f"auto: {str(dtype).removeprefix('torch.')} training keeps its products"
     reason = fast_bfloat16(device)

@@ -169,7 +169,7 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         tensor-core products (CUDA only). "auto": bfloat16 for layers of at least 2^17
         weights where this device runs it fast (:func:`deeprg.rbm.precision.fast_bfloat16`)
         and ``dtype`` is float32, else "float32" (the training dtype's own products); the
-        choice made is ``matmul_dtype_``.
+        choice made is ``matmul_dtype_`` and its reason ``matmul_reason_``.
     verbose : bool, default False
         Show a progress bar (tqdm, stderr) during fit.
 
@@ -184,6 +184,9 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         n_visible.
     matmul_dtype_ : str
         The products' precision the last fit used ("auto" resolved).
+    matmul_reason_ : str
+        Why: "requested", or "auto: " and the reason (the device's bfloat16 support, the
+        layer's size or the training dtype).
     history_ : dict of lists
         Per epoch: ``epoch`` (1-based), ``learning_rate``, ``momentum``,
         ``reconstruction_error`` (mean squared error per unit of E[v | E[h | v]]),
@@ -647,6 +650,7 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         self.visible_bias_ = trainer.visible_bias.detach().cpu().numpy().copy()
         self.hidden_bias_ = trainer.hidden_bias.detach().cpu().numpy().copy()
         self.matmul_dtype_ = trainer.config.matmul_name
+        self.matmul_reason_ = trainer.config.matmul_reason
         if self.units == "gaussian":
             self.visible_std_ = (
                 np.ones(self.weights_.shape[0], dtype=self.weights_.dtype)
