@@ -39,6 +39,13 @@ def test_outputs_are_all_written(quick_run):
     report = (out / "report.html").read_text()
     assert report.count("data:image/png;base64,") == len(metrics["figures"])
     assert "block-spin" in report and "J_c" in report
+    # The per-layer table has a column per layer and a row per measure (a row per layer
+    # with ~25 measure columns made the page scroll sideways).
+    per_layer = report[
+        report.index("<h2>Per-layer") : report.index("<h2>", report.index("<h2>Per-layer") + 5)
+    ]
+    assert per_layer.count("<th>layer ") == len(metrics["layers"])
+    assert per_layer.count("<tr>") == len(metrics["layers"][0])  # header + every measure
     assert not list(out.rglob("*.tmp")), "temporary files left behind"
 
 

@@ -91,6 +91,23 @@ def _dict_table(rows: list[dict], columns: list[str]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+def _layers_table(layers: list[dict]) -> str:
+    """Per-layer measurements, one row per measure and one column per layer (fits the page)."""
+    if not layers:
+        return ""
+    head = "<th>measure</th>" + "".join(
+        f"<th>layer {_fmt(row.get('layer'))}</th>" for row in layers
+    )
+    names = [name for name in layers[0] if name != "layer"]
+    body = "".join(
+        f"<tr><td>{html.escape(name)}</td>"
+        + "".join(f"<td class='num'>{_fmt(row.get(name))}</td>" for row in layers)
+        + "</tr>"
+        for name in names
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
 def _rg_summary(table: dict) -> str:
     """Flatten the RG check table's numeric leaves into name/value rows."""
     rows = []
@@ -192,7 +209,7 @@ def write_report(result: dict, figures: dict[str, Path], path: str | os.PathLike
         "<h2>Metrics (also in metrics.json)</h2>",
         _metrics_table(result["metrics"]),
         "<h2>Per-layer measurements</h2>",
-        _dict_table(result["layers"], list(result["layers"][0].keys()) if result["layers"] else []),
+        _layers_table(result["layers"]),
         "<h2>The exact variational-RG mapping (deeprg rg check)</h2>",
         _rg_summary(result["rg_check"]),
         "<h2>Settings</h2>",
