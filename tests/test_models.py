@@ -42,6 +42,31 @@ def test_chain_energy_matches_loop(n):
     np.testing.assert_allclose(model.energy(spins), expected, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.float32, np.float64])
+@pytest.mark.parametrize("batch", [(), (6,), (2, 3)])
+def test_bond_sums_match_the_loop_for_every_dtype_and_batch_shape(dtype, batch):
+    """Bond sums are exact in the input's own dtype (no float64 copy), for a single
+    configuration (a numpy scalar) and nested batches alike."""
+    rng = np.random.default_rng(4)
+    spins = rng.choice([-1, 1], size=(*batch, 5, 5)).astype(dtype)
+    flat = spins.reshape(-1, 5, 5)
+    expected = np.array([-loop_energy_square(s, 1.0, 0.0) for s in flat]).reshape(batch)
+    got = IsingSquare(5, 1.0).bond_sum(spins)
+    assert got.dtype == np.float64 and got.shape == batch
+    np.testing.assert_array_equal(got, expected)
+    if not batch:
+        assert isinstance(got, np.float64)
+    chain = spins.reshape(*batch, 25)
+    expected_chain = np.array(
+        [-loop_energy_chain(s, 1.0, 0.0) for s in chain.reshape(-1, 25)]
+    ).reshape(batch)
+    np.testing.assert_array_equal(IsingChain(25, 1.0).bond_sum(chain), expected_chain)
+    # The periodic bonds are counted: 2N = 50 for the ordered 5×5 state, not the open
+    # lattice's 2L(L - 1) = 40.
+    ordered = np.ones((*batch, 5, 5), dtype=dtype)
+    np.testing.assert_array_equal(IsingSquare(5, 1.0).bond_sum(ordered), np.full(batch, 50.0))
+
+
 def test_ground_state_counts_two_bonds_per_spin():
     # L = 2 keeps 2N bonds (each pair joined twice), the convention Kaufman's formula uses.
     assert IsingSquare(2, 1.0).energy(np.ones((2, 2))) == -8.0

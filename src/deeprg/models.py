@@ -39,6 +39,31 @@ def _as_spins(spins: object, lattice_shape: tuple[int, ...]) -> np.ndarray:
     return arr
 
 
+def _periodic_bond_sum(spins: np.ndarray, n_axes: int) -> np.ndarray:
+    """Σ s_i s_j over the nearest-neighbour bonds of the last ``n_axes`` (periodic) axes.
+
+    ``spins`` (validated ±1, any integer or float dtype) is multiplied in its own dtype, so an
+    int8 batch of 20,000 40×40 configurations needs 32 MB temporaries instead of the 256 MB
+    float64 copies a ``np.roll`` formulation makes; each product is ±1, so the sums (int64 for
+    integer input, float64 otherwise) are exact.
+
+    Returns
+    -------
+    numpy.ndarray of shape ``spins.shape[:-n_axes]``, float64
+    """
+    batch_shape = spins.shape[: spins.ndim - n_axes]
+    accumulate = np.int64 if np.issubdtype(spins.dtype, np.integer) else np.float64
+    total = np.zeros(batch_shape, dtype=accumulate)
+    lattice_axes = tuple(range(len(batch_shape), spins.ndim - 1))
+    for axis in range(len(batch_shape), spins.ndim):
+        along = np.moveaxis(spins, axis, -1)  # a view: the bonds along ``axis`` are on its last
+        inner = along[..., :-1] * along[..., 1:]
+        wrap = along[..., -1] * along[..., 0]  # the periodic bond closing each line
+        total += inner.sum(axis=(*lattice_axes, -1), dtype=accumulate)
+        total += wrap.sum(axis=lattice_axes, dtype=accumulate)
+    return total.astype(np.float64)[()]  # a numpy scalar for a single configuration
+
+
 @dataclass(frozen=True)
 class _IsingBase:
     coupling: float
@@ -119,8 +144,7 @@ class IsingChain(_IsingBase):
         return self.lattice_shape[0]
 
     def bond_sum(self, spins: object) -> np.ndarray:
-        arr = _as_spins(spins, self.lattice_shape).astype(np.float64, copy=False)
-        return np.sum(arr * np.roll(arr, -1, axis=-1), axis=-1)
+        return _periodic_bond_sum(_as_spins(spins, self.lattice_shape), n_axes=1)
 
     def __repr__(self) -> str:
         return f"IsingChain(n_spins={self.size}, coupling={self.coupling!r}, field={self.field!r})"
@@ -155,10 +179,7 @@ class IsingSquare(_IsingBase):
         return self.lattice_shape[0]
 
     def bond_sum(self, spins: object) -> np.ndarray:
-        arr = _as_spins(spins, self.lattice_shape).astype(np.float64, copy=False)
-        right = np.roll(arr, -1, axis=-1)
-        down = np.roll(arr, -1, axis=-2)
-        return np.sum(arr * (right + down), axis=(-2, -1))
+        return _periodic_bond_sum(_as_spins(spins, self.lattice_shape), n_axes=2)
 
     def __repr__(self) -> str:
         return f"IsingSquare(size={self.size}, coupling={self.coupling!r}, field={self.field!r})"
