@@ -19,7 +19,7 @@ import numpy as np
 
 from .errors import InputError, check_finite, check_int
 
-__all__ = ["J_CRITICAL", "IsingChain", "IsingModel", "IsingSquare"]
+__all__ = ["J_CRITICAL", "IsingChain", "IsingModel", "IsingSquare", "periodic_bond_sum"]
 
 #: Exact critical coupling of the square lattice, ½ ln(1 + √2) ≈ 0.440687
 #: (Mehta & Schwab print 0.4352, a typo).
@@ -39,13 +39,14 @@ def _as_spins(spins: object, lattice_shape: tuple[int, ...]) -> np.ndarray:
     return arr
 
 
-def _periodic_bond_sum(spins: np.ndarray, n_axes: int) -> np.ndarray:
+def periodic_bond_sum(spins: np.ndarray, n_axes: int) -> np.ndarray:
     """Σ s_i s_j over the nearest-neighbour bonds of the last ``n_axes`` (periodic) axes.
 
-    ``spins`` (validated ±1, any integer or float dtype) is multiplied in its own dtype, so an
-    int8 batch of 20,000 40×40 configurations needs 32 MB temporaries instead of the 256 MB
-    float64 copies a ``np.roll`` formulation makes; each product is ±1, so the sums (int64 for
-    integer input, float64 otherwise) are exact.
+    ``spins`` is multiplied in its own dtype, so an int8 batch of 20,000 40×40 configurations
+    needs 32 MB temporaries instead of the 256 MB float64 copies a ``np.roll`` formulation
+    makes. For ±1 spins each product is ±1 and the sums (int64 for integer input, float64
+    otherwise) are exact; real values (means) should come in float64. No validation: the
+    models' ``bond_sum`` checks its spins first.
 
     Returns
     -------
@@ -144,7 +145,7 @@ class IsingChain(_IsingBase):
         return self.lattice_shape[0]
 
     def bond_sum(self, spins: object) -> np.ndarray:
-        return _periodic_bond_sum(_as_spins(spins, self.lattice_shape), n_axes=1)
+        return periodic_bond_sum(_as_spins(spins, self.lattice_shape), n_axes=1)
 
     def __repr__(self) -> str:
         return f"IsingChain(n_spins={self.size}, coupling={self.coupling!r}, field={self.field!r})"
@@ -179,7 +180,7 @@ class IsingSquare(_IsingBase):
         return self.lattice_shape[0]
 
     def bond_sum(self, spins: object) -> np.ndarray:
-        return _periodic_bond_sum(_as_spins(spins, self.lattice_shape), n_axes=2)
+        return periodic_bond_sum(_as_spins(spins, self.lattice_shape), n_axes=2)
 
     def __repr__(self) -> str:
         return f"IsingSquare(size={self.size}, coupling={self.coupling!r}, field={self.field!r})"

@@ -38,6 +38,7 @@ import numpy as np
 
 from ._random import SeedLike, as_generator, child_seeds
 from .errors import InputError, check_int
+from .models import periodic_bond_sum
 
 __all__ = [
     "Thermometer",
@@ -83,7 +84,7 @@ def bond_sums(spins: object, size: int) -> np.ndarray:
         −B/N is the energy per spin in units of J.
     """
     s = _as_rows(spins, size).astype(np.float64).reshape(-1, size, size)
-    return (s * np.roll(s, 1, axis=1) + s * np.roll(s, 1, axis=2)).sum(axis=(1, 2))
+    return periodic_bond_sum(s, n_axes=2)
 
 
 def exact_posterior(spins: object, temperatures: Sequence[float], size: int) -> np.ndarray:
