@@ -3,7 +3,7 @@ history metrics, checkpoint writes and Python overhead.
 
 Run by hand (never in CI)::
 
-    python benchmarks/profile_epoch.py [--precision fp32|bf16] [--threads N]
+    python benchmarks/profile_epoch.py [--precision fp32|bf16] [--threads N] [--rounds R]
 
 A 1600×400 RBM (the paper's first layer), CD-1, mini-batches of 100, L1 = 2e-4, on 20,000
 random binary rows. One warm-up epoch, then one epoch under ``torch.profiler``: the time of
@@ -16,7 +16,9 @@ Two floors are printed beside it. The product floor is the same five products pe
 preallocated buffers with nothing else, W never changing. The training floor adds the W-sized
 work that no momentum training can skip (the velocity from the statistics product, W +=
 velocity and, with bfloat16 products, the bfloat16 copy of W): what an epoch would cost if
-everything else (sampling, biases, the L1 term, Python) were free.
+everything else (sampling, biases, the L1 term, Python) were free. The plain epoch and the
+two floors are timed in alternation, ``--rounds`` times (this machine's speed can change by
+40 % within a minute), and the ratios use the fastest of each; every round is printed too.
 """
 
 from __future__ import annotations
@@ -115,6 +117,9 @@ def main() -> None:
     parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument(
+        "--rounds", type=int, default=3, help="Plain epochs, each followed by both floors."
+    )
+    parser.add_argument(
         "--show-other", action="store_true", help="List the operators in 'other operators'."
     )
     args = parser.parse_args()
@@ -146,10 +151,22 @@ def main() -> None:
             group = "other operators"
         if group is not None:
             totals[group] += event.self_cpu_time_total / 1e6
-    # Profiling itself slows the epoch; time a plain epoch for the fractions' denominator.
-    start = time.perf_counter()
-    trainer.run_epoch()
-    plain = time.perf_counter() - start
+    # Profiling itself slows the epoch; plain epochs give the fractions' denominator. They
+    # alternate with the floors, so that a change of the machine's speed touches all three;
+    # the ratios use the fastest of each.
+    product_dtype = torch.bfloat16 if matmul == "bfloat16" else torch.float32
+    rounds = []
+    for _ in range(args.rounds):
+        start = time.perf_counter()
+        trainer.run_epoch()
+        rounds.append(
+            (
+                time.perf_counter() - start,
+                _floor(product_dtype),
+                _floor(product_dtype, moving=True),
+            )
+        )
+    plain, floor, training_floor = (min(column) for column in zip(*rounds, strict=True))
     subset = _history_subset(tensor, 1000)
     history = _best_of(5, lambda: rbm._epoch_metrics(trainer, subset))
     publish = _best_of(5, lambda: rbm._publish(trainer))
@@ -158,20 +175,21 @@ def main() -> None:
         checkpoint = _best_of(
             5, lambda: save_checkpoint(path, rbm._checkpoint_payload(trainer, "fingerprint"))
         )
-    product_dtype = torch.bfloat16 if matmul == "bfloat16" else torch.float32
-    floor = _floor(product_dtype)
-    training_floor = _floor(product_dtype, moving=True)
-
     scale = plain / epoch  # profiled times, scaled to the unprofiled epoch
     print(
-        f"1600x400 CD-1 epoch, {args.precision}, {torch.get_num_threads()} threads: "
-        f"{plain:.3f} s (profiled {epoch:.3f} s); product floor {floor:.3f} s -> "
-        f"{plain / floor:.2f}x the floor"
+        f"1600x400 CD-1 epoch, {args.precision}, {torch.get_num_threads()} threads, fastest of "
+        f"{args.rounds} rounds: {plain:.3f} s (profiled {epoch:.3f} s); product floor "
+        f"{floor:.3f} s -> {plain / floor:.2f}x the floor"
     )
     print(
         f"  training floor (the products, plus the velocity, W += velocity and the product copy "
         f"of W each update): {training_floor:.3f} s -> {plain / training_floor:.2f}x"
     )
+    for index, (e, f, t) in enumerate(rounds, start=1):
+        print(
+            f"  round {index}: epoch {e:.3f} s, product floor {f:.3f} s ({e / f:.2f}x), "
+            f"training floor {t:.3f} s ({e / t:.2f}x)"
+        )
     print(f"  {'part':28s} {'seconds':>8s} {'% epoch':>8s}")
     accounted = 0.0
     for group in (*GROUPS, "other operators"):
