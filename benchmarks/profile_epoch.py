@@ -10,7 +10,8 @@ random binary rows. One warm-up epoch, then one epoch under ``torch.profiler``: 
 every aten operator is summed into groups (matrix products, element-wise and sampling, the L1
 sign, copies and casts, other), and the rest of the epoch's wall time is Python overhead.
 The per-epoch bookkeeping (history metrics on 1,000 rows, the public copies of the state, a
-checkpoint write) is timed on its own, best of five calls, as fractions of the epoch.
+checkpoint write) is timed on its own, best of five calls in each round, as fractions of the
+epoch.
 
 Two floors are printed beside it. The product floor is the same five products per update on
 preallocated buffers with nothing else, W never changing. The training floor adds the W-sized
@@ -152,29 +153,32 @@ def main() -> None:
         if group is not None:
             totals[group] += event.self_cpu_time_total / 1e6
     # Profiling itself slows the epoch; plain epochs give the fractions' denominator. They
-    # alternate with the floors, so that a change of the machine's speed touches all three;
-    # the ratios use the fastest of each.
+    # alternate with the floors and the bookkeeping, so that a change of the machine's speed
+    # touches them all; the ratios and fractions use the fastest of each.
     product_dtype = torch.bfloat16 if matmul == "bfloat16" else torch.float32
-    rounds = []
-    for _ in range(args.rounds):
-        start = time.perf_counter()
-        trainer.run_epoch()
-        rounds.append(
-            (
-                time.perf_counter() - start,
-                _floor(product_dtype),
-                _floor(product_dtype, moving=True),
-            )
-        )
-    plain, floor, training_floor = (min(column) for column in zip(*rounds, strict=True))
     subset = _history_subset(tensor, 1000)
-    history = _best_of(5, lambda: rbm._epoch_metrics(trainer, subset))
-    publish = _best_of(5, lambda: rbm._publish(trainer))
+    rounds, bookkeeping = [], []
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "c.ckpt"
-        checkpoint = _best_of(
-            5, lambda: save_checkpoint(path, rbm._checkpoint_payload(trainer, "fingerprint"))
-        )
+        for _ in range(args.rounds):
+            start = time.perf_counter()
+            trainer.run_epoch()
+            plain_round = time.perf_counter() - start
+            rounds.append((plain_round, _floor(product_dtype), _floor(product_dtype, moving=True)))
+            bookkeeping.append(
+                (
+                    _best_of(5, lambda: rbm._epoch_metrics(trainer, subset)),
+                    _best_of(5, lambda: rbm._publish(trainer)),
+                    _best_of(
+                        5,
+                        lambda: save_checkpoint(
+                            path, rbm._checkpoint_payload(trainer, "fingerprint")
+                        ),
+                    ),
+                )
+            )
+    plain, floor, training_floor = (min(column) for column in zip(*rounds, strict=True))
+    history, publish, checkpoint = (min(column) for column in zip(*bookkeeping, strict=True))
     scale = plain / epoch  # profiled times, scaled to the unprofiled epoch
     print(
         f"1600x400 CD-1 epoch, {args.precision}, {torch.get_num_threads()} threads, fastest of "
@@ -198,7 +202,7 @@ def main() -> None:
         print(f"  {group:28s} {seconds:8.3f} {100 * seconds / plain:7.1f}%")
     overhead = max(plain - accounted, 0.0)
     print(f"  {'Python and dispatch':28s} {overhead:8.3f} {100 * overhead / plain:7.1f}%")
-    print("  per-epoch bookkeeping, outside the epoch above (best of 5 calls):")
+    print("  per-epoch bookkeeping, outside the epoch above (best of 5 calls in each round):")
     for name, seconds in (
         ("history metrics", history),
         ("public copies of the state", publish),
