@@ -168,3 +168,18 @@ def test_log_unit_partition_is_accurate_for_every_finite_input(units, dtype):
     if units == "binary":
         with np.errstate(over="ignore", invalid="ignore"):
             assert not _ulps_off(torch.log1p(torch.exp(x)), reference) <= 2.0
+
+
+@pytest.mark.parametrize("units", ["binary", "spin", "gaussian"])
+def test_log_unit_partition_takes_integer_inputs(units):
+    """Integer hidden inputs (integer weights and states) give the float result of their values."""
+    from deeprg.rbm.functional import log_unit_partition
+
+    values = np.array([-3.0, 0.0, 2.0])
+    got = log_unit_partition(torch.tensor([-3, 0, 2]), units)
+    assert got.dtype == torch.get_default_dtype()
+    if units == "gaussian":
+        expected = 0.5 * values**2 + 0.5 * np.log(2 * np.pi)
+    else:
+        expected = _unit_partition_reference(values, units).astype(np.float64)
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-6)

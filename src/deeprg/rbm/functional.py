@@ -104,6 +104,8 @@ def log_unit_partition(x: torch.Tensor, units: str) -> torch.Tensor:
 
     Gaussian (unit variance, base measure e^{-u²/2}): x²/2 + ½ ln 2π.
     """
+    if not x.is_floating_point():  # integer inputs: results in torch's default float dtype
+        x = x.to(torch.get_default_dtype())
     if units == "gaussian":
         return 0.5 * x * x + _HALF_LOG_TWO_PI
     if units == "binary":
