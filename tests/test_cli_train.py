@@ -67,6 +67,12 @@ def test_train_writes_the_library_model(tmp_path, sample_file, units):
         assert got.units == units
     _, attrs = load_layers(out)
     assert attrs["seed"] == 3 and attrs["data_model"] == "ising2d"
+    # The default --precision auto keeps these small layers in float32, and says why.
+    assert summary["precision"] == "float32,float32"
+    assert json.loads(attrs["matmul_dtype_used"]) == ["float32", "float32"]  # lists: JSON text
+    reasons = json.loads(attrs["matmul_reason"])
+    assert summary["precision_why"] == reasons and len(reasons) == 2
+    assert all(reason.startswith("auto: ") for reason in reasons)
 
 
 def test_errors_exit_2_without_output(tmp_path, sample_file):

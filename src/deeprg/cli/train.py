@@ -330,6 +330,7 @@ def command(data: str, out: str, **options) -> None:
         "n_validation": int(n_validation),
         "training_seconds": wall,
         "precision": ",".join(rbm.matmul_dtype_ for rbm in dbn.rbms_),
+        "precision_why": [rbm.matmul_reason_ for rbm in dbn.rbms_],
     }
     for index, rbm in enumerate(dbn.rbms_):
         history = rbm.history_
