@@ -505,8 +505,8 @@ def reconstruction_error(
     parameters' own).
     """
     visible_units, hidden_units = layer_units(units)
-    x = data if std is None else data / std
     if hidden_input is None:
+        x = data if std is None else data / std
         hidden_input = _product_plus_bias(b, x, weights, matmul_dtype)
     hidden = unit_mean(hidden_input, hidden_units)
     visible = unit_mean(_product_plus_bias(a, hidden, weights.T, matmul_dtype), visible_units)
