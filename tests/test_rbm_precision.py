@@ -72,6 +72,17 @@ def test_auto_keeps_small_layers_in_float32(monkeypatch):
     )
 
 
+def test_the_threshold_the_help_texts_state_is_the_one_auto_uses():
+    # The CLI states the threshold as a literal (deriving it would import torch just to build
+    # --help), and so does RBM's docstring: both must follow the constant.
+    exponent = int(np.log2(precision.BFLOAT16_MIN_WEIGHTS))
+    assert 2**exponent == precision.BFLOAT16_MIN_WEIGHTS
+    stated = f"2^{exponent} weights"
+    help_text = " ".join(CliRunner().invoke(main, ["train", "--help"]).output.split())
+    assert stated in help_text
+    assert stated in " ".join(RBM.__doc__.split())
+
+
 def test_fit_records_the_precision_it_used(data, monkeypatch):
     # 9 x 3 weights: "auto" keeps float32 whatever the CPU (too small to gain).
     assert RBM(3, epochs=1, random_state=0, matmul_dtype="auto").fit(data).matmul_dtype_ == (
