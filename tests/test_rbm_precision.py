@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import h5py
 import numpy as np
 import pytest
 import torch
@@ -159,6 +160,9 @@ def test_reproduce_records_the_resolved_precision(tmp_path, monkeypatch):
                 "auto: 64 weights, too few to gain from bfloat16",
             ],
         }
+        with h5py.File(out / "model.h5", "r") as model:  # as `deeprg train`: lists as JSON text
+            assert json.loads(model.attrs["matmul_dtype_used"]) == metrics["precision"]["layers"]
+            assert json.loads(model.attrs["matmul_reason"]) == metrics["precision"]["why"]
         report = (out / "report.html").read_text()
         assert "layer 1 bfloat16 (auto: CPU with AVX-512 BF16)" in report
         assert "layer 2 float32 (auto: 64 weights, too few to gain from bfloat16)" in report

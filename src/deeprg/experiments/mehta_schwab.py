@@ -514,7 +514,13 @@ def _run_locked(
     t0 = time.perf_counter()
     rbms = train_stage(settings, samples, out, device, progress, log)
     dbn = DBN.from_rbms(rbms, device=device)
-    io.save_model(rbms, out / "model.h5", overwrite=True, metadata=settings.as_dict())
+    precision_used = {  # as `deeprg train` records them: one entry per layer
+        "matmul_dtype_used": [rbm.matmul_dtype_ for rbm in rbms],
+        "matmul_reason": [rbm.matmul_reason_ for rbm in rbms],
+    }
+    io.save_model(
+        rbms, out / "model.h5", overwrite=True, metadata={**settings.as_dict(), **precision_used}
+    )
     timings["training_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     metrics, arrays, references = analysis_stage(settings, samples, dbn, log)
