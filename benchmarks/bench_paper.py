@@ -11,7 +11,10 @@ Every run is ``deeprg reproduce mehta-schwab --preset paper --precision P --seed
 fresh subprocess and a fresh output folder (a reused folder would skip finished stages), with
 the runs interleaved (seed 0 fp32, seed 0 bf16, seed 1 fp32, ...) so that a change of load
 touches both precisions alike. The process's wall time includes Python start-up and imports;
-the stage times are the ones the run writes to ``metrics.json`` (``run_time``).
+the stage times are the ones the run writes to ``metrics.json`` (``run_time``). A second
+table gives each layer's epoch times (fastest, median, slowest, and how many epochs ran
+within 20 % of the fastest), read from the training history in ``model.h5``: on a machine
+whose speed drifts, it says which speed a total was measured at.
 
 The quality gate compares, layer by layer, the measures the paper's claim rests on — blob
 block side, locality, ξ of the active units, agreement with the majority-rule block spin,
@@ -119,6 +122,44 @@ def _stage_table(runs: dict, precisions: list[str], seeds: list[int]) -> list[st
         times = "  ".join(f"{metrics['run_time'][s]:.1f}" for s in STAGES)
         lines.append(f"  {precision:>5} {seed:>4}  {times}")
     return lines
+
+
+def _epoch_table(folders: dict) -> tuple[list[str], dict]:
+    """Per run and layer: the epochs' seconds from the model file's training history.
+
+    The fastest epoch is what the machine can do; the count of epochs within 20 % of it
+    shows how much of the run the machine spent at that speed (a shared or throttled
+    machine's speed can change by 40 % within a minute).
+    """
+    import h5py
+    import numpy as np
+
+    lines = [
+        "epoch seconds per layer (training history in model.h5):",
+        f"  {'run':<15}{'layer':>5} {'sum s':>7} {'fastest':>8} {'median':>7} {'slowest':>8}"
+        "  epochs within 1.2x the fastest",
+    ]
+    record = {}
+    for (precision, seed), folder in folders.items():
+        with h5py.File(folder / "model.h5", "r") as model:
+            n_layers = int(model.attrs["n_layers"])
+            seconds = [np.asarray(model[f"layers/{i}/history/seconds"]) for i in range(n_layers)]
+        for layer, epochs in enumerate(seconds, start=1):
+            fastest = float(epochs.min())
+            fast = int((epochs <= 1.2 * fastest).sum())
+            lines.append(
+                f"  {f'{precision} seed {seed}':<15}{layer:>5} {epochs.sum():7.1f} {fastest:8.3f} "
+                f"{np.median(epochs):7.3f} {epochs.max():8.3f}  {fast} of {epochs.size}"
+            )
+            record[f"{precision}-seed{seed}-layer{layer}"] = {
+                "sum_s": float(epochs.sum()),
+                "fastest_s": fastest,
+                "median_s": float(np.median(epochs)),
+                "slowest_s": float(epochs.max()),
+                "epochs_within_1.2x_fastest": fast,
+                "epochs": int(epochs.size),
+            }
+    return lines, record
 
 
 def _gate(runs: dict, precisions: list[str], seeds: list[int], n_layers: int) -> tuple[list, dict]:
@@ -235,10 +276,10 @@ def main() -> None:
     extra = shlex.split(args.extra)
     load_start = os.getloadavg()[0]
 
-    runs = {}
+    runs, folders = {}, {}
     for seed in seeds:
         for precision in precisions:
-            out = work / f"{precision}-seed{seed}"
+            out = folders[precision, seed] = work / f"{precision}-seed{seed}"
             if args.reuse and (out / "metrics.json").is_file():
                 metrics = json.loads((out / "metrics.json").read_text())
                 metrics["run_time"]["process_s"] = float("nan")
@@ -252,6 +293,9 @@ def main() -> None:
     print(f"paper preset, {os.cpu_count()} CPUs, threads {args.threads or 'all'}")
     print("\n".join(_stage_table(runs, precisions, seeds)))
     record = {"runs": {f"{p}-seed{s}": m["run_time"] for (p, s), m in runs.items()}}
+    lines, record["epochs"] = _epoch_table(folders)
+    print()
+    print("\n".join(lines))
     if "fp32" in precisions:
         n_layers = len(runs["fp32", seeds[0]]["layers"])
         lines, record["gate"] = _gate(runs, precisions, seeds, n_layers)
