@@ -143,8 +143,12 @@ def _epoch_table(folders: dict) -> tuple[list[str], dict]:
     for (precision, seed), folder in folders.items():
         with h5py.File(folder / "model.h5", "r") as model:
             n_layers = int(model.attrs["n_layers"])
-            seconds = [np.asarray(model[f"layers/{i}/history/seconds"]) for i in range(n_layers)]
+            names = [f"layers/{i}/history/seconds" for i in range(n_layers)]
+            seconds = [np.asarray(model[name]) if name in model else None for name in names]
         for layer, epochs in enumerate(seconds, start=1):
+            if epochs is None or epochs.size == 0:  # a reused folder from before histories
+                lines.append(f"  {f'{precision} seed {seed}':<15}{layer:>5}  no training history")
+                continue
             fastest = float(epochs.min())
             fast = int((epochs <= 1.2 * fastest).sum())
             lines.append(
