@@ -167,3 +167,16 @@ def test_reproduce_records_the_resolved_precision(tmp_path, monkeypatch):
         assert "layer 1 bfloat16 (auto: CPU with AVX-512 BF16)" in report
         assert "layer 2 float32 (auto: 64 weights, too few to gain from bfloat16)" in report
     assert "reusing layer 2" in result.output
+
+    # A layer file written before the precision was recorded is still reused: its entry is
+    # null (unknown), in metrics.json and in the model file alike.
+    with h5py.File(out / "layers" / "layer1.h5", "r+") as layer_file:
+        del layer_file.attrs["matmul_dtype_used"], layer_file.attrs["matmul_reason"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "reusing layer 1" in result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["precision"]["layers"] == [None, "float32"]
+    assert metrics["precision"]["why"] == [None, "auto: 64 weights, too few to gain from bfloat16"]
+    with h5py.File(out / "model.h5", "r") as model:
+        assert json.loads(model.attrs["matmul_dtype_used"]) == [None, "float32"]

@@ -514,10 +514,9 @@ def _run_locked(
     t0 = time.perf_counter()
     rbms = train_stage(settings, samples, out, device, progress, log)
     dbn = DBN.from_rbms(rbms, device=device)
-    precision_used = {  # as `deeprg train` records them: one entry per layer
-        "matmul_dtype_used": [rbm.matmul_dtype_ for rbm in rbms],
-        "matmul_reason": [rbm.matmul_reason_ for rbm in rbms],
-    }
+    precision = _precision_record(settings.matmul_dtype, rbms)
+    # The model file names them as `deeprg train` does: one entry per layer.
+    precision_used = {"matmul_dtype_used": precision["layers"], "matmul_reason": precision["why"]}
     io.save_model(
         rbms, out / "model.h5", overwrite=True, metadata={**settings.as_dict(), **precision_used}
     )
@@ -536,7 +535,7 @@ def _run_locked(
         "paper": "P. Mehta & D. J. Schwab, arXiv:1410.3831 (2014)",
         "preset": preset,
         "device": device,
-        "precision": _precision_record(settings.matmul_dtype, rbms),
+        "precision": precision,
         "settings": settings.as_dict(),
         "choices": CHOICES,
         "paper_inconsistencies": INCONSISTENCIES,
