@@ -5,11 +5,11 @@ Run by hand (never in CI)::
     python benchmarks/bench_rbm.py                 # both tables
     python benchmarks/bench_rbm.py --skip-speed --quality-budget 20,10,0.05
 
-Speed (issue 3, item 8): seconds per epoch of a 1600×400 RBM, CD-1, mini-batches of 100,
+Speed: seconds per epoch of a 1600×400 RBM, CD-1, mini-batches of 100,
 20,000 samples, float32, on this machine's CPU cores, against
 
 - the matrix-multiply floor: six (100×1600)·(1600×400)-sized products per update (the
-  issue's count; a deeprg CD-1 or PCD-1 update needs five: three layer passes and the two
+  count of the original target; a deeprg CD-1 or PCD-1 update needs five: three layer passes and the two
   statistics), 200 updates, timed with torch on preallocated buffers in the same run;
 - scikit-learn's BernoulliRBM with the same sizes (PCD-1, its only algorithm).
 
@@ -78,7 +78,7 @@ def _time_floor(epochs: int, dtype: str = "float32") -> list[float]:
             torch.mm(v, w, out=out_h)  # p(h | v_model)
             torch.mm(v.T, h, out=out_w)  # <v h>_data
             torch.mm(v.T, h, out=out_w)  # <v h>_model
-            torch.mm(v, w, out=out_h)  # the sixth product of the issue's count
+            torch.mm(v, w, out=out_h)  # the sixth product of the original six-product count
         times.append(time.perf_counter() - start)
     return times[1:]
 
