@@ -5,6 +5,7 @@ import pytest
 
 from deeprg import InputError
 from deeprg.rg import decimation_block_spins, majority_block_spins
+from deeprg.rg.block_spin import majority_sign
 
 
 def loop_majority(config, b):
@@ -89,3 +90,44 @@ def test_errors():
         majority_block_spins(spins, 0)
     with pytest.raises(InputError, match="seed"):
         majority_block_spins(np.tile(np.array([[1, -1], [-1, 1]]), (1, 1, 1)), 2, seed=-1)
+
+
+def reference_majority(spins, b, seed):
+    """The earlier int64 implementation: same coins from the same generator state."""
+    n, rows, cols = spins.shape
+    sums = spins.reshape(n, rows // b, b, cols // b, b).sum(axis=(2, 4), dtype=np.int64)
+    coarse = np.sign(sums).astype(np.int8)
+    if b % 2 == 0:
+        coins = np.random.default_rng(seed).integers(0, 2, size=coarse.shape, dtype=np.int8)
+        coarse[coarse == 0] = (coins * 2 - 1)[coarse == 0]
+    return coarse
+
+
+@pytest.mark.parametrize("b", [2, 3, 4, 12])
+def test_fast_majority_matches_the_reference_bit_for_bit(b):
+    rng = np.random.default_rng(b)
+    spins = rng.choice(np.array([-1, 1], dtype=np.int8), size=(7, 2 * b, 3 * b))
+    coarse = majority_block_spins(spins, b, seed=9)
+    assert coarse.dtype == np.int8
+    np.testing.assert_array_equal(coarse, reference_majority(spins, b, 9))
+    # float input gives the same spins
+    np.testing.assert_array_equal(majority_block_spins(spins.astype(float), b, seed=9), coarse)
+
+
+def test_zero_ties_are_the_sign_of_the_block_sum():
+    spins = np.random.default_rng(1).choice(np.array([-1, 1], dtype=np.int8), size=(5, 8, 8))
+    sums = spins.reshape(5, 4, 2, 4, 2).sum(axis=(2, 4))
+    np.testing.assert_array_equal(majority_block_spins(spins, 2, ties="zero"), np.sign(sums))
+    with pytest.raises(InputError):
+        majority_block_spins(spins, 2, ties="dice")
+
+
+def test_coin_per_tie_draws_one_choice_per_tie_in_order():
+    sums = np.array([[2.0, 0.0], [0.0, -4.0]])
+    out = majority_sign(sums, "coin_per_tie", np.random.default_rng(3))
+    coins = np.random.default_rng(3).choice([-1.0, 1.0], size=2)
+    np.testing.assert_array_equal(out, [[1.0, coins[0]], [coins[1], -1.0]])
+    # no tie: nothing drawn, the generator is untouched
+    rng = np.random.default_rng(3)
+    majority_sign(np.array([1.0, -2.0]), "coin_per_tie", rng)
+    assert rng.integers(0, 10**9) == np.random.default_rng(3).integers(0, 10**9)

@@ -33,8 +33,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._random import SeedLike, as_generator
+from .._random import SeedLike
 from ..errors import InputError, check_finite
+from ..stats import bootstrap_stderr
 from ._common import as_fields, as_window, periodic_box_sums
 
 __all__ = [
@@ -404,12 +405,11 @@ def _bootstrap_stderr(
 ) -> float:
     """Bootstrap standard error of the weighted median over the units with weight > 0."""
     keep = np.flatnonzero(np.isfinite(values) & (weights > 0))
-    if keep.size < 2:
-        return float("nan")
-    rng = as_generator(seed)
-    draws = rng.choice(keep, size=(n_resamples, keep.size), replace=True)
-    medians = [weighted_median(values[d], weights[d]) for d in draws]
-    return float(np.std(medians, ddof=1))
+
+    def median_of(draw: np.ndarray) -> float:
+        return weighted_median(values[keep[draw]], weights[keep[draw]])
+
+    return bootstrap_stderr(median_of, keep.size, seed, n_resamples)
 
 
 def summarize_blobs(

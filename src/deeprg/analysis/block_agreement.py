@@ -22,6 +22,7 @@ import numpy as np
 
 from .._random import SeedLike, as_generator
 from ..errors import InputError, check_int
+from ..rg.block_spin import majority_sign
 from ._common import (
     Spread,
     as_real_array,
@@ -163,13 +164,7 @@ def block_values(
         sums[start : start + box.shape[0]] = box[:, row_index, col_index]
     if rule == "magnetization":
         return sums / side**2
-    if rule == "sign":
-        return np.sign(sums)
-    majority = np.sign(sums)
-    ties = majority == 0
-    if ties.any():
-        majority[ties] = as_generator(seed).choice([-1.0, 1.0], size=int(ties.sum()))
-    return majority
+    return majority_sign(sums, "coin_per_tie" if rule == "majority" else "zero", seed)
 
 
 def _check_activations(activations: object, n_samples: int) -> np.ndarray:

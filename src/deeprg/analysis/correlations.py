@@ -65,6 +65,7 @@ import numpy as np
 from scipy.optimize import curve_fit
 
 from ..errors import InputError, check_finite, check_int
+from ..stats import block_jackknife
 from ._common import as_real_array, as_spin_batch, minimum_image, standardize_columns
 from .phases import PHASES, PhaseInfo
 
@@ -261,29 +262,6 @@ def _xi_from_structure_factors(g_zero: np.ndarray, g_min: np.ndarray, size: floa
         return np.sqrt(np.where(ratio >= 0, ratio, np.nan)) / (2.0 * np.sin(np.pi / size))
 
 
-def _jackknife(statistic, columns: list[np.ndarray], n_blocks: int) -> float:
-    """Jackknife standard error of ``statistic(*block_means)`` over contiguous blocks."""
-    n_samples = columns[0].shape[0]
-    n_blocks = min(n_blocks, n_samples)
-    if n_blocks < 2:
-        return float("nan")
-    edges = np.linspace(0, n_samples, n_blocks + 1).astype(int)
-    block_sums = [np.add.reduceat(col, edges[:-1], axis=0) for col in columns]
-    counts = np.diff(edges)
-    totals = [s.sum(axis=0) for s in block_sums]
-    leave_out = []
-    for b in range(n_blocks):
-        rest = n_samples - counts[b]
-        leave_out.append(
-            statistic(*[(t - s[b]) / rest for t, s in zip(totals, block_sums, strict=True)])
-        )
-    leave_out = np.asarray(leave_out, dtype=np.float64)
-    leave_out = leave_out[np.isfinite(leave_out)]
-    if leave_out.size < 2:
-        return float("nan")
-    return float(np.sqrt((leave_out.size - 1) * np.var(leave_out)))
-
-
 def _square_size(lattice: tuple[int, ...]) -> int:
     if len(set(lattice)) != 1:
         raise InputError(f"the second-moment length needs a square lattice, got shape {lattice}")
@@ -385,14 +363,14 @@ def correlation_length(
     g_zero = float(g_zero_of(means[0], means[1]))
     f_min = float(means[2] / n_sites)
     measurable, reason = _significance_verdict(
-        float(excess(*means)), _jackknife(excess, columns, n_blocks), min_significance
+        float(excess(*means)), block_jackknife(excess, columns, n_blocks), min_significance
     )
     nan = float("nan")
     if not measurable:
         return CorrelationLength(nan, nan, g_zero, f_min, False, reason, bool(align))
     return CorrelationLength(
         xi=float(statistic(*means)),
-        stderr=_jackknife(statistic, columns, n_blocks),
+        stderr=block_jackknife(statistic, columns, n_blocks),
         susceptibility=g_zero,
         structure_factor_min=f_min,
         aligned=bool(align),
@@ -1144,10 +1122,10 @@ def representation_correlation_length(
 
     columns = [total**2, mode_power]
     xi_2nd = float(statistic(*[c.mean() for c in columns]))
-    xi_2nd_err = _jackknife(statistic, columns, n_blocks)
+    xi_2nd_err = block_jackknife(statistic, columns, n_blocks)
     measurable, reason = _significance_verdict(
         float(excess(*[c.mean() for c in columns])),
-        _jackknife(excess, columns, n_blocks),
+        block_jackknife(excess, columns, n_blocks),
         min_significance,
     )
     unresolvable = reference_xi is not None and reference_xi < spacing

@@ -65,9 +65,10 @@ import numpy as np
 from numba import njit, prange
 
 from .._random import SeedLike, as_generator
+from ..constants import EXACT_EXPONENTS_2D, J_CRITICAL
 from ..errors import InputError, check_int
-from ..models import J_CRITICAL
-from .block_spin import decimation_block_spins
+from ..stats import jackknife_stderr
+from .block_spin import _majority, decimation_block_spins
 
 __all__ = [
     "BEST_RULE",
@@ -89,8 +90,9 @@ EVEN_OPERATORS = ("nn", "nnn", "third", "plaquette", "sqrt5", "diag2")
 ODD_OPERATORS = ("magnetization", "three_L", "three_line", "three_diag")
 #: Named transforms and their scale factor b.
 TRANSFORMS = {"majority": 2, "majority3": 3, "decimation": 2}
-#: Exact 2D Ising exponents: y_T = 1/ν = 1, y_h = 15/8.
-EXACT_EXPONENTS = {"y_T": 1.0, "y_h": 1.875}
+#: Exact 2D Ising exponents y_T = 1/ν = 1, y_h = 15/8 (alias of
+#: :data:`deeprg.constants.EXACT_EXPONENTS_2D`).
+EXACT_EXPONENTS = EXACT_EXPONENTS_2D
 #: Smallest blocked lattice (per side) on which a blocking step is measured.
 MIN_BLOCKED_SIZE = 4
 #: Largest condition number of the variance-normalised B (correlation matrix) accepted.
@@ -270,23 +272,6 @@ def _apply_callable(func, spins: np.ndarray, rng, expected_b: int | None) -> tup
     return np.ascontiguousarray(coarse), b
 
 
-def _majority(spins: np.ndarray, b: int, rng: np.random.Generator) -> np.ndarray:
-    """:func:`majority_block_spins` (same output for the same generator state), faster.
-
-    The block sums are accumulated in int8 (|sum| <= b² <= 9) from b² strided views
-    instead of an int64 reduction.
-    """
-    sums = np.zeros((spins.shape[0], spins.shape[1] // b, spins.shape[2] // b), dtype=np.int8)
-    for dx in range(b):  # b² array additions, not a loop over spins
-        for dy in range(b):
-            sums += spins[:, dx::b, dy::b]
-    coarse = np.sign(sums)
-    if b % 2 == 0:
-        coins = rng.integers(0, 2, size=coarse.shape, dtype=np.int8) * 2 - 1
-        np.copyto(coarse, coins, where=coarse == 0)
-    return coarse
-
-
 def _default_levels(size: int, b: int) -> int:
     """Deepest number of blocking steps whose blocked lattice is still >= MIN_BLOCKED_SIZE."""
     levels = 0
@@ -400,14 +385,6 @@ class _Moments:
         a = sxy / c - np.outer(mx, my)
         b = sxx / c - np.outer(mx, mx)
         return a, b
-
-
-def _jackknife_error(values: np.ndarray) -> float:
-    """Jackknife standard error from leave-one-bin-out estimates (NaN if any is NaN)."""
-    k = values.size
-    if k < 2 or not np.all(np.isfinite(values)):
-        return float("nan")
-    return float(math.sqrt((k - 1) / k * np.sum((values - values.mean()) ** 2)))
 
 
 # --------------------------------------------------------------------------------------
@@ -683,9 +660,9 @@ def mcrg_exponents(
                     "to_size": to_size,
                     "n_operators": m,
                     "y_T": float(yt[m - 1]) if has_e else float("nan"),
-                    "y_T_err": _jackknife_error(yt_jack[:, m - 1]) if has_e else float("nan"),
+                    "y_T_err": jackknife_stderr(yt_jack[:, m - 1]) if has_e else float("nan"),
                     "y_h": float(yh[m - 1]) if has_o else float("nan"),
-                    "y_h_err": _jackknife_error(yh_jack[:, m - 1]) if has_o else float("nan"),
+                    "y_h_err": jackknife_stderr(yh_jack[:, m - 1]) if has_o else float("nan"),
                     "condition_even": float(cond_e[m - 1]) if has_e else float("nan"),
                     "condition_odd": float(cond_o[m - 1]) if has_o else float("nan"),
                     "measurable": reason is None,
@@ -743,7 +720,7 @@ def _best(jack_store: dict, levels: int, n_even: int, n_odd: int) -> dict:
         full = np.mean([jack_store[s][idx][m - 1] for s in steps])
         jack = np.mean([jack_store[s][idx + 1][:, m - 1] for s in steps], axis=0)
         result[key] = float(full)
-        result[key + "_err"] = _jackknife_error(jack)
+        result[key + "_err"] = jackknife_stderr(jack)
     result["levels"] = list(steps)
     result["level"] = max(steps)
     return result
