@@ -1,4 +1,4 @@
-"""Measure whether a trained network performs block-spin RG (issue 5, item 3).
+"""Measure whether a trained network performs block-spin RG.
 
 Pure numpy/scipy on plain arrays, so it works on any network's weights and activations:
 

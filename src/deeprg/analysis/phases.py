@@ -29,9 +29,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ..constants import J_CRITICAL
 from ..errors import InputError, check_finite, check_int
 from ..exact import onsager
-from ..models import J_CRITICAL
 from ._common import as_spin_batch
 
 __all__ = [

@@ -35,8 +35,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+from ..constants import J_CRITICAL
 from ..errors import check_finite
-from ..models import J_CRITICAL
 
 __all__ = ["OnsagerResult", "onsager"]
 

@@ -19,8 +19,9 @@ import warnings
 import numpy as np
 
 from .._random import SeedLike, as_generator, child_seeds
+from ..constants import J_CRITICAL
 from ..errors import InputError, check_int
-from ..models import J_CRITICAL, IsingChain, IsingModel, IsingSquare
+from ..models import IsingChain, IsingModel, IsingSquare
 from ..samples import SampleSet
 from ._lattice import checkerboard_order, neighbour_table
 from ._rng import probability_threshold, seed_states
