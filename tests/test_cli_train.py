@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from deeprg.cli import main
 from deeprg.io import load_layers, load_model, save_samples
-from deeprg.models import IsingSquare
+from deeprg.ising import IsingSquare
 from deeprg.rbm import DBN
 from deeprg.samples import SampleSet
 

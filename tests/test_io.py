@@ -145,3 +145,61 @@ def test_model_layers_must_chain(tmp_path):
     with pytest.raises(InputError, match="chain"):
         save_model([a, b], tmp_path / "m.h5")
     assert not (tmp_path / "m.h5").exists()
+
+
+# ---------------------------------------------------------------------------- named arrays
+
+
+def test_save_arrays_writes_checksummed_datasets_and_attributes(tmp_path):
+    from deeprg.io import save_arrays
+
+    path = tmp_path / "a.h5"
+    spins = np.ones((3, 5, 4, 4), dtype=np.int8)
+    temperatures = np.array([1.0, 2.0, 3.0])
+    written = save_arrays(
+        path,
+        {"temperatures": temperatures, "spins": spins, "empty": np.zeros(0)},
+        {"format": "some-format", "settings_key": "k1", "n": 3, "missing": None},
+    )
+    assert written == path
+    with h5py.File(path, "r") as f:
+        assert f["spins"].fletcher32 and f["temperatures"].fletcher32  # checksummed chunks
+        assert f["spins"].dtype == np.int8
+        assert np.array_equal(f["spins"][()], spins)
+        assert np.array_equal(f["temperatures"][()], temperatures)
+        assert f["empty"].shape == (0,)
+        assert f.attrs["format"] == "some-format" and f.attrs["settings_key"] == "k1"
+        assert f.attrs["n"] == 3 and f.attrs["missing"] == "None"
+    with pytest.raises(InputError, match="already exists"):
+        save_arrays(path, {"x": temperatures})
+    save_arrays(path, {"x": temperatures}, overwrite=True)
+    with h5py.File(path, "r") as f:
+        assert list(f) == ["x"]
+
+
+def test_save_arrays_leaves_nothing_behind_when_a_value_cannot_be_stored(tmp_path):
+    from deeprg.io import save_arrays
+
+    path = tmp_path / "a.h5"
+    with pytest.raises(TypeError):
+        save_arrays(path, {"ok": np.ones(3), "bad": np.array([object()], dtype=object)})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_old_import_paths_still_work():
+    """io and readers were split into one-concept modules; their old names remain."""
+    import deeprg.atomic
+    import deeprg.io
+    import deeprg.model_files
+    import deeprg.preprocessing
+    import deeprg.readers
+    import deeprg.sample_files
+
+    assert deeprg.io.atomic_write is deeprg.atomic.atomic_write
+    assert deeprg.io.os_error_reason is deeprg.atomic.os_error_reason
+    assert deeprg.io.save_samples is deeprg.sample_files.save_samples
+    assert deeprg.io.load_model is deeprg.model_files.load_model
+    for name in ("Preprocessing", "drop_missing", "parse_binarize", "check_unit_range"):
+        assert getattr(deeprg.readers, name) is getattr(deeprg.preprocessing, name)
+    for name in deeprg.io.__all__:
+        assert hasattr(deeprg.io, name), name

@@ -10,7 +10,7 @@ import pytest
 
 from deeprg.errors import InputError
 from deeprg.io import save_samples
-from deeprg.models import IsingSquare
+from deeprg.ising import IsingSquare
 from deeprg.readers import Preprocessing, drop_missing, parse_binarize, read_data
 from deeprg.samples import SampleSet
 

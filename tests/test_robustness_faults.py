@@ -23,7 +23,7 @@ import pytest
 
 import robustness_helpers as rh
 from deeprg import io
-from deeprg.models import IsingSquare
+from deeprg.ising import IsingSquare
 from deeprg.samples import SampleSet
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

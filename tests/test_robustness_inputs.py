@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 import robustness_helpers as rh
 from deeprg import io, readers
 from deeprg.errors import InputError
-from deeprg.models import IsingSquare
+from deeprg.ising import IsingSquare
 from deeprg.samples import SampleSet
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

@@ -26,8 +26,8 @@ import numpy as np
 import pytest
 
 import robustness_helpers as rh
-from deeprg import io
-from deeprg.models import IsingSquare
+from deeprg import atomic, io
+from deeprg.ising import IsingSquare
 from deeprg.samples import SampleSet
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -373,14 +373,14 @@ def test_stale_temporary_files_of_dead_writers_are_removed(tmp_path):
     that host; one of a live writer (or of another host) is left alone."""
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    host = io._HOST
+    host = atomic._HOST
     stale = tmp_path / f".s.h5.{dead.pid}-{host}.abc123.tmp"
     alive = tmp_path / f".s.h5.{os.getppid()}-{host}.def456.tmp"
     elsewhere = tmp_path / f".s.h5.{dead.pid}-00000000.ghi789.tmp"
     other = tmp_path / f".t.h5.{dead.pid}-{host}.jkl012.tmp"
     for path in (stale, alive, elsewhere, other):
         path.write_bytes(b"half")
-    with io.atomic_write(tmp_path / "s.h5") as tmp:
+    with atomic.atomic_write(tmp_path / "s.h5") as tmp:
         tmp.write_bytes(b"whole")
     assert not stale.exists()
     assert alive.exists() and elsewhere.exists() and other.exists()

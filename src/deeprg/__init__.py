@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import importlib
 
+from .constants import J_CRITICAL
 from .errors import InputError
-from .models import J_CRITICAL, IsingChain, IsingSquare
+from .ising import IsingChain, IsingSquare
 
 # The single source of the version (pyproject.toml reads it from here); a literal, because
 # importlib.metadata costs ~0.1 s at every command start.

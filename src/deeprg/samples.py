@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .models import IsingModel
+from .ising import IsingModel
 
 __all__ = ["SampleSet"]
 

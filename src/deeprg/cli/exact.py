@@ -65,9 +65,9 @@ def ising2d(size: int, coupling: float, as_json: bool) -> None:
     Onsager's infinite-lattice values (with Yang's spontaneous magnetisation and the
     correlation length) are shown next to it for context.
     """
+    from ..constants import J_CRITICAL
     from ..errors import InputError, check_int
     from ..exact import onsager, torus
-    from ..models import J_CRITICAL
 
     check_int("size (linear lattice size L)", size, minimum=2)
     if size > MAX_TORUS_SIZE:

@@ -259,8 +259,8 @@ def exponents(
     no_progress,
 ) -> None:
     """Critical exponents y_T and y_h by Monte Carlo RG, per blocking step, against exact."""
+    from ..constants import J_CRITICAL
     from ..experiments.exponents import run_exponents
-    from ..models import J_CRITICAL
 
     result = run_exponents(
         size,

@@ -129,7 +129,7 @@ def _exact_energy_per_spin(model) -> tuple[float | None, str | None]:
 def _exact_reference(model) -> tuple[float | None, str | None]:
     """:func:`_exact_energy_per_spin` without its guard (may raise or overflow)."""
     from .. import exact
-    from ..models import IsingChain
+    from ..ising import IsingChain
 
     if isinstance(model, IsingChain):
         return exact.chain(model.size, model.coupling, model.field).energy_per_spin, (
@@ -147,7 +147,7 @@ def _exact_reference(model) -> tuple[float | None, str | None]:
 def _run(model_name: str, size: int, **kw) -> None:
     import secrets
 
-    from ..models import make_model
+    from ..ising import make_model
 
     model = make_model(model_name, size, kw["coupling"], kw["field"])
     out = check_output_path(kw["out"], kw["overwrite"])

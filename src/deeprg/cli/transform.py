@@ -97,29 +97,26 @@ def _prepare(model: str, data: str, options: dict):
 
 
 def _write(out: Path, array, names: list[str], what: str, overwrite: bool, attrs: dict) -> None:
+    """Write ``array`` to ``out`` as .csv (with ``names``), .npy or checksummed HDF5."""
     import numpy as np
 
-    from ..io import atomic_write
+    from .. import io
 
     suffix = out.suffix.lower()
-    with atomic_write(out, overwrite=overwrite) as tmp:
+    if suffix in (".h5", ".hdf5"):
+        rows = np.asarray(attrs.pop("rows"), dtype=np.int64)
+        io.save_arrays(out, {what: array, "rows": rows}, attrs, overwrite=overwrite)
+        return
+    with io.atomic_write(out, overwrite=overwrite) as tmp:
         if suffix == ".csv":
             flat = array.reshape(array.shape[0], -1)
             with open(tmp, "w", newline="") as handle:
                 np.savetxt(
                     handle, flat, delimiter=",", header=",".join(names), comments="", fmt="%.9g"
                 )
-        elif suffix == ".npy":
+        else:
             with open(tmp, "wb") as handle:
                 np.save(handle, array)
-        else:
-            import h5py
-
-            with h5py.File(tmp, "w") as f:
-                f.create_dataset(what, data=array)
-                f.create_dataset("rows", data=np.asarray(attrs.pop("rows"), dtype=np.int64))
-                for key, value in attrs.items():
-                    f.attrs[key] = value
 
 
 def _run(kind: str, model: str, data: str, options: dict) -> None:

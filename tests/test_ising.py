@@ -1,4 +1,5 @@
-"""Ising model energies against an explicit site-by-site loop (independent of np.roll)."""
+"""Ising Hamiltonians (deeprg.ising) against an explicit site-by-site loop, and the deprecated
+deeprg.models alias."""
 
 import itertools
 
@@ -99,3 +100,32 @@ def test_energy_refuses_wrong_shape_and_values():
         model.energy(np.ones((3, 5, 5)))
     with pytest.raises(InputError, match="±1"):
         model.energy(np.zeros((4, 4)))
+
+
+def test_deprecated_models_module_warns_and_gives_the_ising_objects():
+    """deeprg.models is kept for one release: same objects, each use a DeprecationWarning."""
+    import deeprg.ising
+    import deeprg.models
+
+    for name in ("IsingSquare", "IsingChain", "J_CRITICAL", "make_model", "periodic_bond_sum"):
+        with pytest.warns(DeprecationWarning, match=f"import {name} from deeprg.ising"):
+            value = getattr(deeprg.models, name)
+        assert value is getattr(deeprg.ising, name)
+    with pytest.warns(DeprecationWarning, match="deeprg.ising"):
+        from deeprg.models import IsingSquare as Old
+    assert Old is IsingSquare
+    assert sorted(dir(deeprg.models)) == sorted(deeprg.ising.__all__)
+
+
+def test_ising_takes_the_critical_coupling_from_constants():
+    import deeprg.constants
+    import deeprg.ising
+
+    assert deeprg.ising.J_CRITICAL is deeprg.constants.J_CRITICAL is J_CRITICAL
+
+
+def test_unknown_name_of_the_deprecated_module_is_an_attribute_error():
+    import deeprg.models
+
+    with pytest.raises(AttributeError):
+        deeprg.models.NoSuchHamiltonian  # noqa: B018
