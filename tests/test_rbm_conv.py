@@ -10,7 +10,8 @@ from sklearn.pipeline import Pipeline
 
 from deeprg import InputError
 from deeprg.rbm._validation import training_config
-from deeprg.rbm.conv import ConvRBM, _exact_log_partition
+from deeprg.rbm.conv import ConvRBM
+from deeprg.rbm.conv_geometry import conv_exact_log_partition
 from deeprg.rbm.training import Trainer
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -122,8 +123,8 @@ def test_exact_log_partition_4x4(units, k, c):
     reference = dense.log_partition("exact")
     geometry = model._geometry()
     params = model._parameters()
-    by_visible = _exact_log_partition(geometry, *params, units, layer="visible")
-    by_hidden = _exact_log_partition(geometry, *params, units, layer="hidden")
+    by_visible = conv_exact_log_partition(geometry, *params, units, layer="visible")
+    by_hidden = conv_exact_log_partition(geometry, *params, units, layer="hidden")
     assert abs(by_visible - reference) < 1e-9
     assert abs(by_hidden - reference) < 1e-9
     assert model.log_partition("exact") == pytest.approx(reference, abs=1e-9)
@@ -166,7 +167,7 @@ def test_cd_step_is_the_dense_step_tied(persistent, cd_k, reconstruction, l1, l2
     data = torch.as_tensor(random_states(20, 36, units, seed=8))
     batch = torch.arange(3, 11)
 
-    from deeprg.rbm.conv import _ConvTrainer
+    from deeprg.rbm.conv_training import ConvTrainer
 
     def generator():
         g = torch.Generator()
@@ -174,7 +175,7 @@ def test_cd_step_is_the_dense_step_tied(persistent, cd_k, reconstruction, l1, l2
         return g
 
     params = [torch.as_tensor(np.asarray(p)) for p in model._parameters()]
-    conv = _ConvTrainer(model._check_params(), model._geometry(), data, *params, generator())
+    conv = ConvTrainer(model._check_params(), model._geometry(), data, *params, generator())
     dense_params = [
         torch.as_tensor(p) for p in (dense.weights_, dense.visible_bias_, dense.hidden_bias_)
     ]

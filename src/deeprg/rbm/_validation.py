@@ -1,4 +1,4 @@
-"""Validation shared by :class:`~deeprg.rbm.RBM` and :class:`~deeprg.rbm.DBN`.
+"""Validation shared by :class:`~deeprg.rbm.RBM`, :class:`~deeprg.rbm.ConvRBM` and :class:`~deeprg.rbm.DBN`.
 
 Hyper-parameters, devices, dtypes, generators and the range of unit values: every problem
 becomes an :class:`~deeprg.errors.InputError` with a one-line message that names the fix.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,7 @@ import torch
 from .._random import SeedLike, child_seeds
 from ..errors import InputError
 from .functional import check_rbm_units
+from .hyperparameters import HYPERPARAMETERS, LARGEST_STEP, check_hyperparameter, check_number
 from .precision import MATMUL_DTYPES, resolve_matmul_dtype
 from .training import TrainingConfig
 
@@ -143,101 +144,80 @@ def check_unit_values(x: np.ndarray | torch.Tensor, units: str, name: str = "X")
             )
 
 
-#: Largest learning rate accepted: float32's largest number (a larger step overflows at once).
-_LARGEST_STEP = float(np.finfo(np.float32).max)
-
-
 def training_config(estimator: Any) -> TrainingConfig:
-    """Validate an RBM's hyper-parameters (InputError naming the fix) into a TrainingConfig."""
+    """Validate an estimator's hyper-parameters (InputError naming the fix) into a TrainingConfig.
 
-    def number(name: str, low: float, high: float = math.inf, closed_high: bool = True):
-        value = getattr(estimator, name)
-        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-            raise InputError(f"{name} must be a finite number, got {value!r}")
-        if value < low or value > high or (value == high and not closed_high):
-            bound = f"[{low:g}, {high:g}{']' if closed_high else ')'}"
-            raise InputError(f"{name} must lie in {bound}, got {value!r}")
-        return float(value)
+    The checks and defaults come from :mod:`deeprg.rbm.hyperparameters`; a hyper-parameter
+    the estimator does not have (a ConvRBM has no ``centering``, say) takes its declared
+    default.
+    """
 
-    def integer(name: str, low: int) -> int:
-        value = getattr(estimator, name)
-        if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
-            raise InputError(f"{name} must be an integer >= {low}, got {value!r}")
-        return int(value)
+    def value(name: str) -> Any:
+        return getattr(estimator, name, HYPERPARAMETERS[name].default)
 
-    def flag(name: str) -> bool:
-        value = getattr(estimator, name)
-        if not isinstance(value, (bool, np.bool_)):
-            raise InputError(f"{name} must be True or False, got {value!r}")
-        return bool(value)
+    def check(name: str) -> Any:
+        return check_hyperparameter(name, value(name))
 
-    integer("n_hidden", 1)
-    integer("epochs", 1)
-    integer("history_samples", 0)
-    if not isinstance(estimator.verbose, (bool, np.bool_, Integral)) or estimator.verbose < 0:
-        raise InputError(
-            f"verbose must be True/False (or an integer >= 0), got {estimator.verbose!r}"
-        )
-    if estimator.reconstruction not in ("mean", "sample"):
-        raise InputError(
-            f"reconstruction must be 'mean' or 'sample', got {estimator.reconstruction!r}"
-        )
-    schedule = estimator.learning_rate_schedule
+    if hasattr(estimator, "n_hidden"):
+        check("n_hidden")
+    check("epochs")
+    check("history_samples")
+    verbose = value("verbose")
+    if not isinstance(verbose, (bool, np.bool_, Integral)) or verbose < 0:
+        raise InputError(f"verbose must be True/False (or an integer >= 0), got {verbose!r}")
+    reconstruction = check("reconstruction")
+    schedule = value("learning_rate_schedule")
     if not callable(schedule) and schedule not in _SCHEDULES:
         raise InputError(
             "learning_rate_schedule must be 'constant', 'exponential', 'inverse' or a "
             f"callable epoch -> factor, got {schedule!r}"
         )
     decay_high = 1.0 if schedule == "exponential" else math.inf
-    learning_rate = number("learning_rate", 0.0, _LARGEST_STEP)
+    learning_rate = check_number("learning_rate", value("learning_rate"), 0.0, LARGEST_STEP)
     if learning_rate == 0:
         raise InputError("learning_rate must be > 0, got 0")
-    if estimator.initial_momentum is not None:
-        number("initial_momentum", 0.0, 1.0, closed_high=False)
-    state = estimator.random_state
+    initial_momentum = value("initial_momentum")
+    if initial_momentum is not None:
+        initial_momentum = check_number("initial_momentum", initial_momentum, 0.0, 1.0, False)
+    state = value("random_state")
     if not (state is None or isinstance(state, (np.random.Generator, np.random.RandomState))):
         if isinstance(state, bool) or not isinstance(state, Integral) or state < 0:
             raise InputError(
                 "random_state must be a non-negative integer, a numpy Generator or "
                 f"RandomState, or None, got {state!r}"
             )
-    units = check_rbm_units(estimator.units)
-    learn_variance = getattr(estimator, "learn_variance", False)
-    if not isinstance(learn_variance, (bool, np.bool_)):
-        raise InputError(f"learn_variance must be True or False, got {learn_variance!r}")
+    units = check_rbm_units(value("units"))
+    learn_variance = check("learn_variance")
     if learn_variance and units != "gaussian":
         raise InputError("learn_variance needs units='gaussian' (binary and spin units have none)")
-    if learn_variance and flag("centering"):
+    if learn_variance and check("centering"):
         raise InputError("centering cannot be combined with learn_variance; choose one")
-    device = resolve_device(estimator.device)
-    matmul = getattr(estimator, "matmul_dtype", "float32")
+    device = resolve_device(value("device"))
+    matmul = value("matmul_dtype")
     resolve_matmul_dtype(matmul, device)  # refuses unusable names now; "auto" waits for W's size
-    missing = getattr(estimator, "missing", "refuse")
-    if missing not in ("refuse", "impute"):
-        raise InputError(f"missing must be 'refuse' or 'impute', got {missing!r}")
-    if hasattr(estimator, "impute_steps"):
-        integer("impute_steps", 1)
+    check("missing")
+    check("impute_steps")
     return TrainingConfig(
         units=units,
-        learn_variance=bool(learn_variance),
+        learn_variance=learn_variance,
         matmul_dtype=MATMUL_DTYPES[matmul],
         matmul_name=matmul,
         learning_rate=learning_rate,
         learning_rate_schedule=schedule,
-        learning_rate_decay=number("learning_rate_decay", 0.0, decay_high, closed_high=False),
-        batch_size=integer("batch_size", 1),
-        cd_k=integer("cd_k", 1),
-        persistent=flag("persistent"),
-        reconstruction=estimator.reconstruction,
-        l1=number("l1", 0.0),
-        l2=number("l2", 0.0),
-        momentum=number("momentum", 0.0, 1.0, closed_high=False),
-        initial_momentum=None
-        if estimator.initial_momentum is None
-        else float(estimator.initial_momentum),
-        momentum_switch_epoch=integer("momentum_switch_epoch", 0),
-        centering=flag("centering"),
-        weight_init_std=number("weight_init_std", 0.0),
-        dtype=resolve_dtype(estimator.dtype),
+        learning_rate_decay=check_number(
+            "learning_rate_decay", value("learning_rate_decay"), 0.0, decay_high, False
+        ),
+        batch_size=check("batch_size"),
+        cd_k=check("cd_k"),
+        persistent=check("persistent"),
+        reconstruction=reconstruction,
+        l1=check("l1"),
+        l2=check("l2"),
+        momentum=check("momentum"),
+        initial_momentum=initial_momentum,
+        momentum_switch_epoch=check("momentum_switch_epoch"),
+        centering=check("centering"),
+        weight_init_std=check("weight_init_std"),
+        dtype=resolve_dtype(value("dtype")),
         device=device,
     )

@@ -12,8 +12,8 @@ product W^(1)…W^(l) of shape (n_visible, n_hidden_l), shown per hidden unit on
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from numbers import Integral
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,35 +26,17 @@ from ..errors import InputError
 from ._validation import SMALL_WORK, resolve_device, single_thread_if_small, torch_generator
 from .checkpoint import CheckpointMismatchError
 from .functional import check_rbm_units, layer_units, sample_from_mean
+from .hyperparameters import PER_LAYER
+from .layer_cache import CheckpointDirectory, LayerCache
 from .rbm import RBM
 
-__all__ = ["DBN", "PER_LAYER"]
+__all__ = ["DBN", "PER_LAYER", "LayerCache"]
 
 #: Multiply-adds per product below which :meth:`DBN.generate` runs the top RBM's chain on one
 #: torch thread. The chain is a long loop of short products: 2000 chains × 1000 sweeps of the
 #: paper's 100-25 top RBM (5·10^6 per product) took 1.5-2 s on one thread and 1.3-21 s on two
 #: on a shared two-core machine.
 CHAIN_SMALL_WORK = 16 * SMALL_WORK
-
-#: Hyper-parameters that may be given once (shared) or as one value per layer.
-PER_LAYER = (
-    "learning_rate",
-    "batch_size",
-    "epochs",
-    "cd_k",
-    "persistent",
-    "reconstruction",
-    "l1",
-    "l2",
-    "momentum",
-    "initial_momentum",
-    "momentum_switch_epoch",
-    "learning_rate_schedule",
-    "learning_rate_decay",
-    "centering",
-    "weight_init_std",
-    "history_samples",
-)
 
 
 class DBN(TransformerMixin, BaseEstimator):
@@ -233,7 +215,15 @@ centering, weight_init_std, history_samples
 
     # ------------------------------------------------------------------ training
 
-    def fit(self, X: Any, y: Any = None, *, checkpoint_dir: str | os.PathLike | None = None) -> DBN:
+    def fit(
+        self,
+        X: Any,
+        y: Any = None,
+        *,
+        checkpoint_dir: str | os.PathLike | None = None,
+        layer_cache: LayerCache | None = None,
+        log: Callable[[str], None] | None = None,
+    ) -> DBN:
         """Greedy layer-wise training.
 
         Parameters
@@ -249,6 +239,13 @@ centering, weight_init_std, history_samples
             changed) is retrained from scratch and its checkpoint replaced. With
             ``propagate="sample"`` this needs an integer ``seed`` (the propagated samples
             must be the same).
+        layer_cache : LayerCache, optional
+            Where finished layers are found and new ones kept and checkpointed (see
+            :mod:`deeprg.rbm.layer_cache`); not together with ``checkpoint_dir``. A layer
+            the cache supplies is used as it is, and the next layer trained on its output.
+        log : callable str -> None, optional
+            Receives one line per layer: ``"layer 2, 144 → 36 units, 30 epochs"`` before
+            training it, or ``"reusing layer 2 from <where>"``.
 
         Returns
         -------
@@ -256,27 +253,61 @@ centering, weight_init_std, history_samples
         """
         seeds = self._seeds(len(self._layer_sizes()))
         models = self._layer_models(seeds)
-        directory = None
         if checkpoint_dir is not None:
-            directory = Path(checkpoint_dir)
-            if not directory.is_dir():
-                raise InputError(f"checkpoint_dir {directory} does not exist; create it first")
+            if layer_cache is not None:
+                raise InputError("pass checkpoint_dir or layer_cache, not both")
+            layer_cache = CheckpointDirectory(checkpoint_dir)
+        cache = LayerCache() if layer_cache is None else layer_cache
         representation = X
-        for index, rbm in enumerate(models):
-            checkpoint = None if directory is None else directory / f"layer{index + 1}.pt"
-            try:
-                rbm.fit(representation, checkpoint=checkpoint)
-            except CheckpointMismatchError:
-                # Made for other settings or for other input (a lower layer changed): retrain.
-                checkpoint.unlink()
-                rbm.fit(representation, checkpoint=checkpoint)
+        for index, model in enumerate(models):
+            rbm = cache.load(index, model)
+            if rbm is not None:
+                if log is not None:
+                    log(f"reusing layer {index + 1} from {cache.describe(index)}")
+            else:
+                rbm = model
+                self._fit_layer(index, rbm, representation, cache, log)
             if index == 0:
                 self.n_features_in_ = rbm.n_features_in_
+            models[index] = rbm
             if index + 1 < len(models):
                 representation = self._propagate(rbm, representation, seeds[len(models) + index])
         self.rbms_ = models
         self.history_ = [rbm.history_ for rbm in models]
         return self
+
+    def _fit_layer(
+        self,
+        index: int,
+        rbm: RBM,
+        data: Any,
+        cache: LayerCache,
+        log: Callable[[str], None] | None,
+    ) -> None:
+        """Train layer ``index`` on ``data``, checkpointed and kept where ``cache`` says."""
+        checkpoint = cache.checkpoint(index)
+        if log is not None:
+            n_visible = np.shape(data)[1]
+            log(f"layer {index + 1}, {n_visible} → {rbm.n_hidden} units, {rbm.epochs} epochs")
+        try:
+            rbm.fit(data, checkpoint=checkpoint)
+        except CheckpointMismatchError:
+            # Made for other settings or for other input (a lower layer changed): retrain.
+            checkpoint.unlink()
+            rbm.fit(data, checkpoint=checkpoint)
+        cache.store(index, rbm)
+
+    def precision(self) -> dict[str, list]:
+        """What each layer's training products ran in: ``{"layers": [...], "why": [...]}``.
+
+        ``matmul_dtype_`` and ``matmul_reason_`` of every layer, None for a layer that does
+        not record them (one loaded from an older model file).
+        """
+        check_is_fitted(self, "rbms_")
+        return {
+            "layers": [getattr(rbm, "matmul_dtype_", None) for rbm in self.rbms_],
+            "why": [getattr(rbm, "matmul_reason_", None) for rbm in self.rbms_],
+        }
 
     def _propagate(self, rbm: RBM, data: Any, seed: int | None) -> np.ndarray:
         """Input of the next layer: hidden means, or samples drawn from them."""

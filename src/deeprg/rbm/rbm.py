@@ -23,29 +23,23 @@ except that methods given torch tensors return torch tensors on the model's devi
 
 from __future__ import annotations
 
-import hashlib
 import os
-import sys
-import time
 from collections.abc import Callable
 from numbers import Integral
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._random import SeedLike
 from ..errors import InputError
 from . import functional as F
-from ._estimator import TorchEstimatorMixin, check_finite_rows
+from ._base import RBMBase
+from ._estimator import check_finite_rows
 from ._validation import (
     InputTypeError,
     check_unit_values,
-    resolve_dtype,
-    single_thread_if_small,
     torch_generator,
     training_config,
 )
@@ -54,8 +48,8 @@ from .checkpoint import (
     checkpoint_settings,
     data_fingerprint,
     load_checkpoint,
-    save_checkpoint,
 )
+from .history import HISTORY_KEYS, MAX_HISTORY_EXACT_UNITS, empty_history
 from .partition import MAX_EXACT_UNITS, ais_log_partition, exact_log_partition
 from .training import (
     Trainer,
@@ -68,27 +62,8 @@ from .units import convert_parameters
 
 __all__ = ["HISTORY_KEYS", "MAX_HISTORY_EXACT_UNITS", "RBM"]
 
-#: Keys of ``RBM.history_`` (each a list with one entry per epoch).
-HISTORY_KEYS = (
-    "epoch",
-    "learning_rate",
-    "momentum",
-    "reconstruction_error",
-    "pseudo_likelihood",
-    "log_likelihood",
-    "seconds",
-)
 
-#: The per-epoch history records the exact log-likelihood when a layer has at most this many units.
-MAX_HISTORY_EXACT_UNITS = 20
-
-
-def empty_history() -> dict[str, list]:
-    """A history dict with every key of :data:`HISTORY_KEYS` and no epochs."""
-    return {key: [] for key in HISTORY_KEYS}
-
-
-class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class RBM(RBMBase):
     """Restricted Boltzmann machine with binary {0,1} or spin {±1} units, trained by CD-k/PCD.
 
     Energy E(v, h) = -a·v - b·h - v·W·h (sign convention of docs/conventions.md; the paper's parameters are
@@ -304,48 +279,51 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         std = getattr(self, "visible_std_", None) if self.units == "gaussian" else None
         return 0.0 if std is None else float(np.sum(np.log(np.asarray(std, dtype=np.float64))))
 
-    # ------------------------------------------------------------------ tensors in/out
+    def _unscaled(self, x: torch.Tensor) -> torch.Tensor:
+        """v = σ x for Gaussian units; x itself otherwise."""
+        std = self._visible_std(x.dtype)
+        return x if std is None else x * std
 
-    def _parameters(
-        self, dtype: torch.dtype = torch.float64
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(W, a, b) as tensors on the model's device."""
+    # ------------------------------------------------------------------ geometry
+
+    def _layer_sizes(self) -> tuple[int, int]:
         check_is_fitted(self, "weights_")
-        device = self._device()
-        return tuple(
-            torch.as_tensor(np.asarray(p), device=device).to(dtype)
-            for p in (self.weights_, self.visible_bias_, self.hidden_bias_)
-        )
+        n_visible, n_hidden = self.weights_.shape
+        return int(n_visible), int(n_hidden)
 
-    def _input(
-        self, x: Any, n_units: int, dtype: torch.dtype, name: str, check_values: bool = True
-    ) -> tuple[torch.Tensor, bool, tuple[int, ...]]:
-        """Configurations as a 2-D tensor; also whether x was a tensor and its batch shape."""
-        is_tensor = isinstance(x, torch.Tensor)
-        if not is_tensor:
-            x = np.asarray(x, dtype=np.float64)
-            if not x.flags.writeable:  # e.g. np.broadcast_to views; torch wants writable memory
-                x = x.copy()
-        tensor = x if is_tensor else torch.as_tensor(x)
-        if tensor.ndim == 0 or tensor.shape[-1] != n_units:
-            raise InputError(f"{name} must have shape (..., {n_units}), got {tuple(tensor.shape)}")
-        if tensor.is_floating_point() or tensor.dtype in (
-            torch.int8,
-            torch.int16,
-            torch.int32,
-            torch.int64,
-            torch.uint8,
-            torch.bool,
-        ):
-            tensor = tensor.to(device=self._device(), dtype=dtype)
-        else:
-            raise InputError(f"{name} must be a real array, got dtype {tensor.dtype}")
-        if not torch.isfinite(tensor).all():
-            raise InputError(f"{name} contains NaN or inf; pass finite unit states")
-        if check_values:
-            check_unit_values(tensor, self.units, name)
-        batch_shape = tuple(tensor.shape[:-1])
-        return tensor.reshape(-1, n_units), is_tensor, batch_shape
+    def _hidden_input(self, x: torch.Tensor, params: tuple) -> torch.Tensor:
+        w, _a, b = params
+        return torch.addmm(b, x, w)
+
+    def _visible_input(self, h: torch.Tensor, params: tuple) -> torch.Tensor:
+        w, a, _b = params
+        return torch.addmm(a, h, w.T)
+
+    def _energy_tensor(self, v: torch.Tensor, h: torch.Tensor, params: tuple) -> torch.Tensor:
+        """-a·x - b·h - x·W·h (+ ½|x|² + Σ ln σ for Gaussian units), x = v / σ."""
+        return F.energy(self._scaled(v), h, *params, self.units) + self._log_std_sum()
+
+    def _free_energy_tensor(self, v: torch.Tensor, params: tuple) -> torch.Tensor:
+        """-a·x - Σ_j f(b_j + (xW)_j) (+ ½|x|² + Σ ln σ for Gaussian units), x = v / σ.
+
+        f is softplus (binary) or ln(2 cosh) (spin), both evaluated stably.
+        """
+        return F.free_energy(self._scaled(v), *params, self.units) + self._log_std_sum()
+
+    def _hidden_free_energy_tensor(self, h: torch.Tensor, params: tuple) -> torch.Tensor:
+        """-b·h - Σ_i f(a_i + (Wh)_i)."""
+        return F.hidden_free_energy(h, *params, self.units)
+
+    def _pseudo_log_likelihood_tensor(
+        self, v: torch.Tensor, params: tuple, generator: torch.Generator
+    ) -> torch.Tensor:
+        return pseudo_log_likelihood(v, *params, self.units, generator)
+
+    def _log_partition_arrays(self) -> tuple[np.ndarray, ...]:
+        arrays = (self.weights_, self.visible_bias_, self.hidden_bias_)
+        if self.units == "gaussian":
+            arrays += (np.asarray(getattr(self, "visible_std_", 1.0)),)
+        return arrays
 
     # ------------------------------------------------------------------ construction
 
@@ -536,61 +514,6 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         self._train(trainer, trainer.epochs_done + 1, None, None, missing)
         return self
 
-    def _train(
-        self,
-        trainer: Trainer,
-        epochs: int,
-        checkpoint: Path | None,
-        fingerprint: str | None,
-        missing: torch.Tensor | None = None,
-    ) -> None:
-        """Run epochs up to ``epochs`` (total), recording history and checkpoints.
-
-        ``missing`` (bool tensor of the data's shape) marks missing entries of
-        ``trainer.data``; after every epoch they are redrawn by one clamped Gibbs sweep.
-        """
-        if trainer.epochs_done > epochs:
-            raise InputError(
-                f"the checkpoint already holds {trainer.epochs_done} epochs, more than "
-                f"epochs={epochs}; raise epochs or delete the checkpoint"
-            )
-        subset = _history_subset(trainer.data, int(self.history_samples))
-        from tqdm.auto import tqdm
-
-        n_visible, n_hidden = trainer.weights.shape
-        work = trainer.batch_size * n_visible * n_hidden
-        with (
-            single_thread_if_small(work, trainer.config.device),
-            tqdm(
-                total=epochs,
-                initial=trainer.epochs_done,
-                desc=f"{getattr(self, '_progress_label', 'RBM')} {n_visible}→{n_hidden}",
-                unit="epoch",
-                file=sys.stderr,
-                disable=not self.verbose,
-                leave=False,
-            ) as bar,
-        ):
-            while trainer.epochs_done < epochs:
-                start = time.perf_counter()
-                learning_rate, momentum = trainer.run_epoch()
-                if missing is not None:
-                    _redraw_missing(trainer, missing)
-                metrics = self._epoch_metrics(trainer, subset)
-                self._record(
-                    trainer.epochs_done,
-                    learning_rate,
-                    momentum,
-                    metrics,
-                    time.perf_counter() - start,
-                )
-                self._publish(trainer)
-                if checkpoint is not None:
-                    save_checkpoint(checkpoint, self._checkpoint_payload(trainer, fingerprint))
-                bar.update(1)
-                if metrics["reconstruction_error"] == metrics["reconstruction_error"]:
-                    bar.set_postfix(recon=f"{metrics['reconstruction_error']:.4g}")
-
     def _checkpoint_payload(self, trainer: Trainer, fingerprint: str | None) -> dict:
         """What :func:`save_checkpoint` writes: the trainer's own tensors, not copies.
 
@@ -607,42 +530,51 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
             "log_std": None if trainer.log_std is None else trainer.log_std.detach().cpu(),
         }
 
-    def _epoch_metrics(self, trainer: Trainer, subset: torch.Tensor | None) -> dict[str, float]:
-        nan = float("nan")
-        if subset is None:
-            return {"reconstruction_error": nan, "pseudo_likelihood": nan, "log_likelihood": nan}
-        w, a, b = trainer.weights, trainer.visible_bias, trainer.hidden_bias
-        units = trainer.config.units
-        std = None if trainer.log_std is None else torch.exp(trainer.log_std)
-        flip_generator = torch.Generator(device=subset.device)
-        flip_generator.manual_seed(trainer.epochs_done)
-        error, pll = history_metrics(
-            subset, w, a, b, units, flip_generator, std, matmul_dtype=trainer.config.matmul_dtype
-        )
-        metrics = {"reconstruction_error": error, "pseudo_likelihood": pll, "log_likelihood": nan}
-        exact_units = w.shape[1] if units == "gaussian" else min(w.shape)
-        if exact_units <= MAX_HISTORY_EXACT_UNITS:
-            w64, a64, b64 = (t.to(torch.float64) for t in (w, a, b))
-            log_z = exact_log_partition(w64, a64, b64, units)
-            x = subset.to(torch.float64)
-            jacobian = 0.0
-            if std is not None:
-                x = x / std.to(torch.float64)
-                jacobian = float(trainer.log_std.to(torch.float64).sum())
-            free = F.free_energy(x, w64, a64, b64, units)
-            metrics["log_likelihood"] = float(-free.mean()) - log_z - jacobian
-        return metrics
+    def _progress_description(self, trainer: Trainer) -> str:
+        n_visible, n_hidden = trainer.weights.shape
+        return f"{getattr(self, '_progress_label', 'RBM')} {n_visible}→{n_hidden}"
 
-    def _record(
-        self, epoch: int, learning_rate: float, momentum: float, metrics: dict, seconds: float
-    ) -> None:
-        history = self.history_
-        history["epoch"].append(epoch)
-        history["learning_rate"].append(learning_rate)
-        history["momentum"].append(momentum)
-        for key, value in metrics.items():
-            history[key].append(value)
-        history["seconds"].append(seconds)
+    def _work(self, trainer: Trainer) -> int:
+        n_visible, n_hidden = trainer.weights.shape
+        return trainer.batch_size * n_visible * n_hidden
+
+    def _after_epoch(self, trainer: Trainer, missing: torch.Tensor) -> None:
+        _redraw_missing(trainer, missing)
+
+    def _history_statistics(
+        self, trainer: Trainer, subset: torch.Tensor, generator: torch.Generator
+    ) -> tuple[float, float]:
+        w, a, b = trainer.weights, trainer.visible_bias, trainer.hidden_bias
+        std = None if trainer.log_std is None else torch.exp(trainer.log_std)
+        return history_metrics(
+            subset,
+            w,
+            a,
+            b,
+            trainer.config.units,
+            generator,
+            std,
+            matmul_dtype=trainer.config.matmul_dtype,
+        )
+
+    def _history_exact_units(self, trainer: Trainer) -> int:
+        shape = trainer.weights.shape
+        return shape[1] if trainer.config.units == "gaussian" else min(shape)
+
+    def _history_log_likelihood(self, trainer: Trainer, subset: torch.Tensor) -> float:
+        units = trainer.config.units
+        w64, a64, b64 = (
+            t.to(torch.float64)
+            for t in (trainer.weights, trainer.visible_bias, trainer.hidden_bias)
+        )
+        log_z = exact_log_partition(w64, a64, b64, units)
+        x = subset.to(torch.float64)
+        jacobian = 0.0
+        if trainer.log_std is not None:
+            x = x / torch.exp(trainer.log_std).to(torch.float64)
+            jacobian = float(trainer.log_std.to(torch.float64).sum())
+        free = F.free_energy(x, w64, a64, b64, units)
+        return float(-free.mean()) - log_z - jacobian
 
     def _publish(self, trainer: Trainer) -> None:
         """Copy the trainer's parameters and state to the public numpy attributes."""
@@ -661,47 +593,6 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         state["batch_size"] = trainer.batch_size
         state["persistent"] = trainer.config.persistent
         self._training_state = state
-
-    # ------------------------------------------------------------------ representations
-
-    def transform(self, X: Any) -> np.ndarray:
-        """Hidden conditional means E[h | v]: sigmoid(b + xW) (binary, Gaussian) or tanh (spin).
-
-        x = v / σ for Gaussian units, v otherwise. With ``missing="impute"``, NaN entries of X
-        are first filled by :meth:`impute` (seeded by ``random_state``).
-
-        Returns
-        -------
-        numpy.ndarray of shape (n_samples, n_hidden)
-            float32 for float32 input, float64 otherwise.
-        """
-        check_is_fitted(self, "weights_")
-        data = self._complete(self._validate_X(X, reset=False, allow_missing=True))
-        dtype = torch.float32 if data.dtype == np.float32 else torch.float64
-        w, _a, b = self._parameters(dtype)
-        x = self._scaled(torch.as_tensor(data, device=w.device))
-        hidden_units = F.layer_units(self.units)[1]
-        return F.unit_mean(torch.addmm(b, x, w), hidden_units).cpu().numpy()
-
-    def inverse_transform(self, H: Any) -> np.ndarray:
-        """Visible conditional means E[v | h] for hidden states or means H, shape (n, n_visible).
-
-        Gaussian units: σ (a + W h).
-        """
-        check_is_fitted(self, "weights_")
-        h, is_tensor, shape = self._input(H, self.weights_.shape[1], torch.float64, "H")
-        return self._output(self._visible_mean(h), is_tensor, shape)
-
-    def _visible_mean(self, h: torch.Tensor) -> torch.Tensor:
-        """E[v | h] for a 2-D tensor of hidden states or means (σ-scaled for Gaussian units)."""
-        w, a, _ = self._parameters(h.dtype)
-        mean = F.unit_mean(torch.addmm(a, h, w.T), F.layer_units(self.units)[0])
-        std = self._visible_std(h.dtype)
-        return mean if std is None else mean * std
-
-    def reconstruct(self, X: Any) -> np.ndarray:
-        """Mean-field reconstruction E[v | E[h | v]], array of shape (n_samples, n_visible)."""
-        return self.inverse_transform(self.transform(X))
 
     # ------------------------------------------------------------------ missing values
 
@@ -779,83 +670,6 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
     # ------------------------------------------------------------------ probabilities
 
-    def energy(self, v: Any, h: Any) -> Any:
-        """E(v, h) = -a·v - b·h - v·W·h (float64), shape (...,) for v (..., n_visible), h (..., n_hidden).
-
-        Gaussian units: ½|x|² - a·x - b·h - x·W·h + Σ ln σ with x = v / σ.
-        """
-        check_is_fitted(self, "weights_")
-        n_visible, n_hidden = self.weights_.shape
-        vt, is_tensor, shape = self._input(v, n_visible, torch.float64, "v")
-        ht, _, hshape = self._input(h, n_hidden, torch.float64, "h")
-        if hshape != shape:
-            raise InputError(f"v and h must have the same batch shape, got {shape} and {hshape}")
-        w, a, b = self._parameters()
-        value = F.energy(self._scaled(vt), ht, w, a, b, self.units) + self._log_std_sum()
-        return self._output(value, is_tensor, shape)
-
-    def free_energy(self, v: Any) -> Any:
-        """F(v) = -a·v - Σ_j f(b_j + (vW)_j) with p(v) = exp(-F(v))/Z: the paper's H^RBM(v).
-
-        f is softplus (binary) or ln(2 cosh) (spin), both evaluated stably; float64. Gaussian
-        units: ½|x|² - a·x - Σ_j softplus(b_j + (xW)_j) + Σ ln σ with x = v / σ.
-
-        Parameters
-        ----------
-        v : array_like or torch.Tensor of shape (..., n_visible)
-
-        Returns
-        -------
-        array of shape (...,)
-        """
-        check_is_fitted(self, "weights_")
-        vt, is_tensor, shape = self._input(v, self.weights_.shape[0], torch.float64, "v")
-        w, a, b = self._parameters()
-        value = F.free_energy(self._scaled(vt), w, a, b, self.units) + self._log_std_sum()
-        return self._output(value, is_tensor, shape)
-
-    def hidden_free_energy(self, h: Any) -> Any:
-        """G(h) = -b·h - Σ_i f(a_i + (Wh)_i) with p(h) = exp(-G(h))/Z: the paper's H^RBM(h).
-
-        Parameters
-        ----------
-        h : array_like or torch.Tensor of shape (..., n_hidden)
-
-        Returns
-        -------
-        array of shape (...,), float64
-        """
-        check_is_fitted(self, "weights_")
-        ht, is_tensor, shape = self._input(h, self.weights_.shape[1], torch.float64, "h")
-        w, a, b = self._parameters()
-        return self._output(F.hidden_free_energy(ht, w, a, b, self.units), is_tensor, shape)
-
-    def hidden_conditional(self, v: Any) -> Any:
-        """P(h_j = 1 | v) (binary, Gaussian) or P(h_j = +1 | v) (spin), shape (..., n_hidden)."""
-        check_is_fitted(self, "weights_")
-        vt, is_tensor, shape = self._input(v, self.weights_.shape[0], torch.float64, "v")
-        w, _, b = self._parameters()
-        scale = 2.0 if self.units == "spin" else 1.0
-        hidden_input = torch.addmm(b, self._scaled(vt), w)
-        return self._output(torch.sigmoid(scale * hidden_input), is_tensor, shape)
-
-    def visible_conditional(self, h: Any) -> Any:
-        """P(v_i = 1 | h) (binary) or P(v_i = +1 | h) (spin), shape (..., n_visible), float64.
-
-        Gaussian units have a density, not a probability: use :meth:`inverse_transform` for
-        the mean σ (a + W h) (their variance is σ²).
-        """
-        check_is_fitted(self, "weights_")
-        if self.units == "gaussian":
-            raise InputError(
-                "Gaussian visible units have no P(v_i = 1 | h); inverse_transform gives their "
-                "mean σ(a + W h), and visible_std_ their standard deviation"
-            )
-        ht, is_tensor, shape = self._input(h, self.weights_.shape[1], torch.float64, "h")
-        w, a, _ = self._parameters()
-        scale = 1.0 if self.units == "binary" else 2.0
-        return self._output(torch.sigmoid(scale * torch.addmm(a, ht, w.T)), is_tensor, shape)
-
     def log_partition(
         self,
         method: str = "auto",
@@ -890,8 +704,7 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         float, or (float, float) with ``return_std``
         """
         check_is_fitted(self, "weights_")
-        if method not in ("auto", "exact", "ais"):
-            raise InputError(f"method must be 'auto', 'exact' or 'ais', got {method!r}")
+        self._check_log_partition_method(method)
         w, a, b = self._parameters()
         exact_units = w.shape[1] if self.units == "gaussian" else min(w.shape)
         if method == "exact" or (method == "auto" and exact_units <= MAX_EXACT_UNITS):
@@ -916,132 +729,6 @@ class RBM(TorchEstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
             )
             value, std = result.log_z, result.std_err
         return (value, std) if return_std else value
-
-    def _cached_log_partition(self) -> float:
-        key = hashlib.blake2b(digest_size=16)
-        for p in (self.weights_, self.visible_bias_, self.hidden_bias_):
-            key.update(np.ascontiguousarray(p).tobytes())
-        key.update(self.units.encode())
-        if self.units == "gaussian":
-            key.update(np.ascontiguousarray(getattr(self, "visible_std_", 1.0)).tobytes())
-        digest = key.hexdigest()
-        cached = getattr(self, "_log_z_cache", None)
-        if cached is None or cached[0] != digest:
-            self._log_z_cache = (digest, self.log_partition("auto"))
-        return self._log_z_cache[1]
-
-    def score_samples(self, X: Any) -> np.ndarray:
-        """Log-likelihood ln p(x) = -F(x) - ln Z of each row, float64 array of shape (n_samples,).
-
-        ln Z is exact when the smaller layer has <= 25 units, else estimated by AIS (with the
-        estimator's seed) and cached for the current parameters. For Gaussian units this is a
-        log density (of v, Jacobian of x = v / σ included). Rows must be complete.
-        """
-        check_is_fitted(self, "weights_")
-        data = self._validate_X(X, reset=False)
-        v = torch.as_tensor(data, device=self._device()).to(torch.float64)
-        free = self.free_energy(v)
-        return (-free - self._cached_log_partition()).cpu().numpy()
-
-    def pseudo_likelihood(self, X: Any, seed: SeedLike = None) -> np.ndarray:
-        """Stochastic pseudo-log-likelihood n_visible · ln p(v_i | v_-i), one random i per row.
-
-        Returns
-        -------
-        numpy.ndarray of shape (n_samples,), float64
-        """
-        check_is_fitted(self, "weights_")
-        data = self._validate_X(X, reset=False)
-        w, a, b = self._parameters()
-        v = torch.as_tensor(data, device=w.device).to(torch.float64)
-        generator = torch_generator(seed, w.device)
-        return pseudo_log_likelihood(v, w, a, b, self.units, generator).cpu().numpy()
-
-    def _hidden_sample(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        """h ~ p(h | x) for x = v / σ (2-D tensor)."""
-        w, _a, b = self._parameters(x.dtype)
-        hidden_units = F.layer_units(self.units)[1]
-        mean = F.unit_mean(torch.addmm(b, x, w), hidden_units)
-        return F.sample_from_mean(mean, hidden_units, generator)
-
-    def _visible_sample(self, h: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        """v ~ p(v | h) (2-D tensor; σ-scaled for Gaussian units)."""
-        w, a, _b = self._parameters(h.dtype)
-        visible_units = F.layer_units(self.units)[0]
-        draw = F.sample_from_mean(
-            F.unit_mean(torch.addmm(a, h, w.T), visible_units), visible_units, generator
-        )
-        std = self._visible_std(h.dtype)
-        return draw if std is None else draw * std
-
-    # ------------------------------------------------------------------ sampling
-
-    def _sampling_dtype(self) -> torch.dtype:
-        return resolve_dtype(self.dtype)
-
-    def sample_hidden(self, v: Any, generator: torch.Generator | SeedLike = None) -> Any:
-        """Hidden states h ~ p(h | v), shape (..., n_hidden), in the model's units and dtype."""
-        check_is_fitted(self, "weights_")
-        dtype = self._sampling_dtype()
-        vt, is_tensor, shape = self._input(v, self.weights_.shape[0], dtype, "v")
-        gen = torch_generator(generator, self._device())
-        return self._output(self._hidden_sample(self._scaled(vt), gen), is_tensor, shape)
-
-    def sample_visible(self, h: Any, generator: torch.Generator | SeedLike = None) -> Any:
-        """Visible states v ~ p(v | h), shape (..., n_visible), in the model's units and dtype."""
-        check_is_fitted(self, "weights_")
-        dtype = self._sampling_dtype()
-        ht, is_tensor, shape = self._input(h, self.weights_.shape[1], dtype, "h")
-        gen = torch_generator(generator, self._device())
-        return self._output(self._visible_sample(ht, gen), is_tensor, shape)
-
-    def gibbs(
-        self,
-        v: Any,
-        n_steps: int = 1,
-        generator: torch.Generator | SeedLike = None,
-        return_hidden: bool = False,
-    ) -> Any:
-        """Run ``n_steps`` block-Gibbs sweeps v → h ~ p(h|v) → v ~ p(v|h) from states v.
-
-        Parameters
-        ----------
-        v : array_like or torch.Tensor of shape (..., n_visible)
-            Starting visible states (one chain per row).
-        n_steps : int, default 1
-        generator : torch.Generator, int, numpy Generator or None
-            An explicit torch Generator (on the model's device) is advanced in place, so
-            successive calls continue one random stream; a seed creates a fresh generator.
-        return_hidden : bool, default False
-            Also return the hidden states of the last sweep.
-
-        Returns
-        -------
-        v : array of shape (..., n_visible)  (and h of shape (..., n_hidden))
-        """
-        check_is_fitted(self, "weights_")
-        if isinstance(n_steps, bool) or not isinstance(n_steps, Integral) or n_steps < 0:
-            raise InputError(f"n_steps must be an integer >= 0, got {n_steps!r}")
-        dtype = self._sampling_dtype()
-        vt, is_tensor, shape = self._input(v, self.weights_.shape[0], dtype, "v")
-        gen = torch_generator(generator, self._device())
-        h = None
-        for _ in range(int(n_steps)):
-            h = self._hidden_sample(self._scaled(vt), gen)
-            vt = self._visible_sample(h, gen)
-        v_out = self._output(vt, is_tensor, shape)
-        if not return_hidden:
-            return v_out
-        if h is None:
-            h = self._hidden_sample(self._scaled(vt), gen)
-        return v_out, self._output(h, is_tensor, shape)
-
-    # ------------------------------------------------------------------ sklearn plumbing
-
-    @property
-    def _n_features_out(self) -> int:
-        """Number of transformed features (hidden units), for ``get_feature_names_out``."""
-        return int(self.weights_.shape[1])
 
 
 def _fill_missing_with_column_means(data: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
@@ -1078,15 +765,6 @@ def _redraw_missing(trainer: Trainer, missing: torch.Tensor) -> None:
     if trainer.log_std is not None:
         draw = draw * torch.exp(trainer.log_std)
     data.index_copy_(0, rows, torch.where(missing.index_select(0, rows), draw, v))
-
-
-def _history_subset(data: torch.Tensor, n_rows: int) -> torch.Tensor | None:
-    """Up to ``n_rows`` evenly spaced rows of the data (None when n_rows is 0)."""
-    if n_rows <= 0:
-        return None
-    n = data.shape[0]
-    step = max(1, n // n_rows)
-    return data[::step][:n_rows].contiguous()
 
 
 __all__ += ["TrainingDivergedError"]

@@ -64,8 +64,9 @@ from dataclasses import dataclass, replace
 
 import torch
 
-from .functional import layer_units, log_unit_partition, sample_from_mean, unit_mean, unit_mean_
-from .precision import MATMUL_DTYPES, resolve_matmul_dtype, tf32_products
+from .contrastive import DIVERGENCE_LIMIT, ContrastiveDivergence, TrainingDivergedError
+from .functional import layer_units, log_unit_partition, unit_mean, unit_mean_
+from .precision import MATMUL_DTYPES, resolve_matmul_dtype
 
 __all__ = [
     "CENTERING_RATE",
@@ -73,21 +74,14 @@ __all__ = [
     "Trainer",
     "TrainingConfig",
     "TrainingDivergedError",
+    "initial_parameters",
 ]
-
-#: Training stops (TrainingDivergedError) when a parameter's magnitude exceeds this or is NaN:
-#: sigmoid and tanh saturate beyond |x| ~ 40, so such values only mean a runaway update.
-DIVERGENCE_LIMIT = 1e6
 
 #: Rate of the running average that updates the hidden offset λ when centring.
 CENTERING_RATE = 0.01
 
 #: Learned standard deviations of Gaussian units stay above this fraction of their start.
 MIN_STD_FRACTION = 0.01
-
-
-class TrainingDivergedError(RuntimeError):
-    """Training produced NaN or runaway parameters (learning rate or momentum too large)."""
 
 
 @dataclass(frozen=True)
@@ -156,36 +150,35 @@ def initial_visible_bias(data_mean: torch.Tensor, units: str) -> torch.Tensor:
     return torch.atanh(data_mean.clamp(-1 + 2e-3, 1 - 2e-3))
 
 
-class EpochLoop:
-    """One training epoch over shuffled mini-batches, with the divergence check.
+def initial_parameters(
+    config: TrainingConfig,
+    weight_shape: tuple[int, ...],
+    data_mean: torch.Tensor,
+    n_hidden_biases: int,
+    generator: torch.Generator,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Weights ~ N(0, weight_init_std²) of ``weight_shape``, a from the data mean, b = 0.
 
-    Shared by :class:`Trainer` and the convolutional trainer of :mod:`deeprg.rbm.conv`;
-    they provide ``config``, ``data``, ``generator``, ``batch_size``, ``epochs_done``,
-    ``step(batch_index, learning_rate, momentum)`` and ``parameter_tensors()``.
+    Parameters
+    ----------
+    config : TrainingConfig
+    weight_shape : tuple of int
+        (n_visible, n_hidden) for a dense RBM, (C, k, k) for a convolutional one.
+    data_mean : torch.Tensor
+        Mean of each visible unit, shape (n_visible,), or of all of them (a 0-d tensor).
+    n_hidden_biases : int
+    generator : torch.Generator
+        The weights are its first draw.
     """
-
-    def run_epoch(self) -> tuple[float, float]:
-        """One pass over the shuffled data; returns (learning_rate, momentum) used."""
-        epoch = self.epochs_done
-        learning_rate = self.config.learning_rate_at(epoch)
-        momentum = self.config.momentum_at(epoch)
-        n = self.data.shape[0]
-        order = torch.randperm(n, generator=self.generator, device=self.data.device)
-        with tf32_products(self.config.matmul_name == "tfloat32"):
-            for start in range(0, n, self.batch_size):
-                self.step(order[start : start + self.batch_size], learning_rate, momentum)
-        self.epochs_done += 1
-        largest = float(torch.stack([t.abs().max() for t in self.parameter_tensors()]).max())
-        if not largest <= DIVERGENCE_LIMIT:  # also catches NaN
-            raise TrainingDivergedError(
-                f"training diverged in epoch {epoch + 1}: parameters reached {largest:g} (limit "
-                f"{DIVERGENCE_LIMIT:g}); lower learning_rate (now {learning_rate:g}) or "
-                f"momentum (now {momentum:g})"
-            )
-        return learning_rate, momentum
+    kw = {"dtype": config.dtype, "device": config.device}
+    weights = torch.randn(*weight_shape, generator=generator, **kw)
+    weights.mul_(config.weight_init_std)
+    visible_units, _ = layer_units(config.units)
+    visible_bias = initial_visible_bias(data_mean, visible_units).to(**kw)
+    return weights, visible_bias, torch.zeros(n_hidden_biases, **kw)
 
 
-class Trainer(EpochLoop):
+class Trainer(ContrastiveDivergence):
     """Mutable training state of one RBM and the mini-batch update loop.
 
     Parameters
@@ -323,22 +316,15 @@ class Trainer(EpochLoop):
         config: TrainingConfig, data: torch.Tensor, n_hidden: int, generator: torch.Generator
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """W ~ N(0, weight_init_std²), a from the data mean, b = 0."""
-        kw = {"dtype": config.dtype, "device": config.device}
-        weights = torch.randn(data.shape[1], n_hidden, generator=generator, **kw)
-        weights.mul_(config.weight_init_std)
-        visible_units, _ = layer_units(config.units)
-        visible_bias = initial_visible_bias(data.mean(dim=0), visible_units).to(**kw)
-        return weights, visible_bias, torch.zeros(n_hidden, **kw)
+        return initial_parameters(
+            config, (data.shape[1], n_hidden), data.mean(dim=0), n_hidden, generator
+        )
 
-    def _initial_chains(self) -> torch.Tensor:
-        """Persistent chains (hidden states) started at h ~ p(h | v) of random data rows."""
-        n = self.data.shape[0]
-        rows = torch.randperm(n, generator=self.generator, device=self.data.device)
-        start = self.data.index_select(0, rows[: self.batch_size])
+    def chain_start_mean(self, v: torch.Tensor) -> torch.Tensor:
+        """E[h | x] of the rows that start the persistent chains (x = v / σ)."""
         if self.log_std is not None:
-            start = start * torch.exp(-self.log_std)
-        mean = unit_mean(torch.addmm(self.hidden_bias, start, self.weights), self.hidden_units)
-        return sample_from_mean(mean, self.hidden_units, self.generator)
+            v = v * torch.exp(-self.log_std)
+        return unit_mean(torch.addmm(self.hidden_bias, v, self.weights), self.hidden_units)
 
     def _signs_for(self, m: int) -> torch.Tensor:
         """Vector (+1 × m, -1 × m): Σ_data v - Σ_model v as one matrix-vector product."""
@@ -348,43 +334,52 @@ class Trainer(EpochLoop):
             self._signs[m] = signs
         return self._signs[m]
 
-    def step(self, batch_index: torch.Tensor, learning_rate: float, momentum: float) -> None:
-        """One CD-k / PCD-k update on the data rows ``batch_index``."""
-        cfg = self.config
-        vis, hid = self.visible_units, self.hidden_units
-        w, a, b = self.weights, self.visible_bias, self.hidden_bias
-        m = batch_index.shape[0]
-        visible, hidden = self._visible[: 2 * m], self._hidden[: 2 * m]
-        v_data, v_model = visible[:m], visible[m:]
-        h_data, h_model = hidden[:m], hidden[m:]
-        h_sample = self._hidden_sample[:m]
-        v_mean = self._visible_mean[:m]
-        generator = self.generator
+    # ---------------------------------------------------------------- the moves
 
+    def positive_phase(self, batch_index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(x_data, E[h | x_data]) in rows [:m] of the preallocated phase buffers."""
+        m = batch_index.shape[0]
+        self._m = m
+        v_data, h_data = self._visible[:m], self._hidden[:m]
         if self._low is not None:  # the bfloat16 copy of W, taken from the current W
-            self._weights_low.copy_(w)
+            self._weights_low.copy_(self.weights)
         torch.index_select(self.data, 0, batch_index, out=v_data)
         if self.log_std is not None:
             v_data.mul_(torch.exp(-self.log_std))  # x = v / σ
-        unit_mean_(self._hidden_input(v_data, h_data), hid)
-        if cfg.persistent:
-            h_source = self.chains[:m]
-        else:
-            h_source = sample_from_mean(h_data, hid, generator, out=h_sample)
-        mean_last = not cfg.persistent and cfg.reconstruction == "mean"
-        for sweep in range(cfg.cd_k):
-            last = sweep == cfg.cd_k - 1
-            if last and mean_last:
-                unit_mean_(self._visible_input(h_source, v_model), vis)
-            else:
-                unit_mean_(self._visible_input(h_source, v_mean), vis)
-                sample_from_mean(v_mean, vis, generator, out=v_model)
-            unit_mean_(self._hidden_input(v_model, h_model, phase=1), hid)
-            if not last:
-                h_source = sample_from_mean(h_model, hid, generator, out=h_sample)
-        if cfg.persistent:
-            # The chains' state is the hidden layer: h ~ p(h | v_model), ready for the next update.
-            sample_from_mean(h_model, hid, generator, out=self.chains[:m])
+        unit_mean_(self._hidden_input(v_data, h_data), self.hidden_units)
+        return v_data, h_data
+
+    def sample_out(self, layer: str, m: int) -> torch.Tensor:
+        """Draws go to the negative-phase rows (visible) or the hidden sample buffer."""
+        if layer == "visible":
+            return self._visible[m : 2 * m]
+        return self._hidden_sample[:m]
+
+    def visible_mean(self, h: torch.Tensor, final: bool) -> torch.Tensor:
+        m = self._m
+        out = self._visible[m : 2 * m] if final else self._visible_mean[:m]
+        return unit_mean_(self._visible_input(h, out), self.visible_units)
+
+    def hidden_mean(self, v: torch.Tensor) -> torch.Tensor:
+        m = self._m
+        return unit_mean_(
+            self._hidden_input(v, self._hidden[m : 2 * m], phase=1), self.hidden_units
+        )
+
+    def update(
+        self,
+        v_data: torch.Tensor,
+        h_data: torch.Tensor,
+        v_model: torch.Tensor,
+        h_model: torch.Tensor,
+        learning_rate: float,
+        momentum: float,
+    ) -> None:
+        """Momentum step of W, a, b (and ln σ), centred when ``centering``."""
+        cfg = self.config
+        w, a, b = self.weights, self.visible_bias, self.hidden_bias
+        m = self._m
+        visible, hidden = self._visible[: 2 * m], self._hidden[: 2 * m]
         if self.log_std is not None:
             self._step_log_std(v_data, h_data, learning_rate, momentum)
         h_model.neg_()
