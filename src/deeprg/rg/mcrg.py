@@ -17,23 +17,13 @@ symmetric) sector gives the thermal exponent y_T = ln λ / ln b, in the odd sect
 magnetic exponent y_h. Truncating to the first m operators of a sector uses the m×m upper
 left blocks of A and B.
 
-Operators (periodic L×L lattice, s(i, j) with i the row; every sum runs over all sites):
+Operators: six even ones (``EVEN_OPERATORS``: nearest and next-nearest neighbours, distance
+2, plaquette, distance √5 and 2√2) and four odd ones (``ODD_OPERATORS``: magnetisation and
+three 3-spin products), defined in :mod:`.mcrg_operators`.
 
-even sector (``EVEN_OPERATORS``, in this order)
-    0 ``nn``          Σ s(i,j) [s(i+1,j) + s(i,j+1)]                       nearest neighbours
-    1 ``nnn``         Σ s(i,j) [s(i+1,j+1) + s(i+1,j−1)]                   diagonal pairs
-    2 ``third``       Σ s(i,j) [s(i+2,j) + s(i,j+2)]                       distance 2 on axes
-    3 ``plaquette``   Σ s(i,j) s(i+1,j) s(i,j+1) s(i+1,j+1)               4-spin plaquette
-    4 ``sqrt5``       Σ s(i,j) [s(i+2,j+1) + s(i+2,j−1) + s(i+1,j+2) + s(i+1,j−2)]  distance √5
-    5 ``diag2``       Σ s(i,j) [s(i+2,j+2) + s(i+2,j−2)]                   distance 2√2
-odd sector (``ODD_OPERATORS``)
-    0 ``magnetization``  Σ s(i,j)
-    1 ``three_L``        Σ over plaquettes of the four 3-spin products of its corners
-    2 ``three_line``     Σ s(i,j) s(i+1,j) s(i+2,j) + s(i,j) s(i,j+1) s(i,j+2)
-    3 ``three_diag``     Σ s(i,j) s(i+1,j+1) s(i+2,j+2) + s(i,j) s(i+1,j−1) s(i+2,j−2)
-
-The operator sums are computed by a numba kernel (one pass over each configuration,
-configurations in parallel); :func:`operator_sums` exposes them.
+The operator sums are computed by a numba kernel in :mod:`.mcrg_operators` (one pass over each
+configuration, configurations in parallel); the linearised matrix and its eigenvalue are in
+:mod:`.mcrg_linear`; both are re-exported here.
 
 Errors are jackknife errors over ``n_bins`` contiguous bins of configurations (in sampling
 order; the bins must be much longer than the autocorrelation time, which holds for any
@@ -62,13 +52,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from numba import njit, prange
 
 from .._random import SeedLike, as_generator
 from ..constants import EXACT_EXPONENTS_2D, J_CRITICAL
 from ..errors import InputError, check_int
 from ..stats import jackknife_stderr
 from .block_spin import _majority, decimation_block_spins
+from .mcrg_linear import _condition, _exponent, _Moments, linearized_rg_matrix
+from .mcrg_operators import (
+    EVEN_OPERATORS,
+    ODD_OPERATORS,
+    _check_pm1,
+    _check_spins,
+    _operator_sums,
+    operator_sums,
+)
 
 __all__ = [
     "BEST_RULE",
@@ -86,8 +84,6 @@ __all__ = [
     "operator_sums",
 ]
 
-EVEN_OPERATORS = ("nn", "nnn", "third", "plaquette", "sqrt5", "diag2")
-ODD_OPERATORS = ("magnetization", "three_L", "three_line", "three_diag")
 #: Named transforms and their scale factor b.
 TRANSFORMS = {"majority": 2, "majority3": 3, "decimation": 2}
 #: Exact 2D Ising exponents y_T = 1/ν = 1, y_h = 15/8 (alias of
@@ -112,109 +108,8 @@ MIN_SAMPLES = 100
 
 
 # --------------------------------------------------------------------------------------
-# operator sums
-# --------------------------------------------------------------------------------------
-
-
-@njit(parallel=True, cache=True)
-def _operator_sums_kernel(spins, out):  # pragma: no cover - compiled
-    n, rows, cols = spins.shape
-    for k in prange(n):
-        nn = nnn = third = plaq = sq5 = d2 = np.int64(0)
-        mag = tl = tline = tdiag = np.int64(0)
-        for i in range(rows):
-            i1 = (i + 1) % rows
-            i2 = (i + 2) % rows
-            for j in range(cols):
-                j1 = (j + 1) % cols
-                j2 = (j + 2) % cols
-                jm1 = (j + cols - 1) % cols
-                jm2 = (j + 2 * cols - 2) % cols
-                s = np.int64(spins[k, i, j])
-                a = np.int64(spins[k, i1, j])  # down
-                c = np.int64(spins[k, i, j1])  # right
-                d = np.int64(spins[k, i1, j1])  # down-right
-                e = np.int64(spins[k, i1, jm1])  # down-left
-                mag += s
-                nn += s * (a + c)
-                nnn += s * (d + e)
-                third += s * (np.int64(spins[k, i2, j]) + np.int64(spins[k, i, j2]))
-                plaq += s * a * c * d
-                sq5 += s * (
-                    np.int64(spins[k, i2, j1])
-                    + np.int64(spins[k, i2, jm1])
-                    + np.int64(spins[k, i1, j2])
-                    + np.int64(spins[k, i1, jm2])
-                )
-                d2 += s * (np.int64(spins[k, i2, j2]) + np.int64(spins[k, i2, jm2]))
-                tl += s * a * c + s * a * d + s * c * d + a * c * d
-                tline += s * a * np.int64(spins[k, i2, j]) + s * c * np.int64(spins[k, i, j2])
-                tdiag += s * d * np.int64(spins[k, i2, j2]) + s * e * np.int64(spins[k, i2, jm2])
-        out[k, 0] = nn
-        out[k, 1] = nnn
-        out[k, 2] = third
-        out[k, 3] = plaq
-        out[k, 4] = sq5
-        out[k, 5] = d2
-        out[k, 6] = mag
-        out[k, 7] = tl
-        out[k, 8] = tline
-        out[k, 9] = tdiag
-
-
-def _operator_sums(spins: np.ndarray) -> np.ndarray:
-    out = np.empty((spins.shape[0], len(EVEN_OPERATORS) + len(ODD_OPERATORS)), dtype=np.float64)
-    if spins.shape[0]:
-        _operator_sums_kernel(np.ascontiguousarray(spins, dtype=np.int8), out)
-    return out
-
-
-def operator_sums(spins: Any) -> dict[str, np.ndarray]:
-    """Lattice sums of the MCRG operators, per configuration.
-
-    Parameters
-    ----------
-    spins : array_like of shape (n_samples, L, L)
-        Periodic configurations, values ±1.
-
-    Returns
-    -------
-    dict
-        ``"even"``: array (n_samples, len(EVEN_OPERATORS)); ``"odd"``: array
-        (n_samples, len(ODD_OPERATORS)); float64 (exact integers). Column order and
-        definitions as in the module docstring.
-    """
-    arr = _check_spins(spins)
-    sums = _operator_sums(arr)
-    n_even = len(EVEN_OPERATORS)
-    return {"even": sums[:, :n_even], "odd": sums[:, n_even:]}
-
-
-# --------------------------------------------------------------------------------------
 # input checks and transforms
 # --------------------------------------------------------------------------------------
-
-
-def _check_spins(spins: Any) -> np.ndarray:
-    arr = getattr(spins, "spins", spins)  # a SampleSet is accepted as is
-    arr = np.asarray(arr)
-    if arr.ndim != 3 or arr.shape[1] != arr.shape[2]:
-        raise InputError(
-            f"spins must be an array of shape (n_samples, L, L) (square lattice), got shape "
-            f"{arr.shape}; add a leading axis for a single configuration"
-        )
-    if arr.shape[1] < 1:
-        raise InputError("spins must hold a lattice of at least 1x1 sites")
-    if arr.dtype != np.int8:
-        if not np.all(np.abs(arr) == 1):
-            raise InputError("spins must be ±1; convert {0,1} units with s = 2*x - 1")
-        arr = arr.astype(np.int8)
-    return arr
-
-
-def _check_pm1(arr: np.ndarray) -> None:
-    if arr.size and not np.all(np.abs(arr) == 1):
-        raise InputError("spins must be ±1; convert {0,1} units with s = 2*x - 1")
 
 
 def _resolve_transform(
@@ -288,103 +183,6 @@ def _check_levels(levels: int, size: int, b: int) -> None:
             f"lattice size L = {size} is not divisible by b^levels = {b}^{levels} = "
             f"{b**levels}; use fewer levels or a size such as {b**levels * math.ceil(size / b**levels)}"
         )
-
-
-# --------------------------------------------------------------------------------------
-# linearised RG matrices and the jackknife
-# --------------------------------------------------------------------------------------
-
-
-def linearized_rg_matrix(coarse: np.ndarray, fine: np.ndarray) -> np.ndarray:
-    """Swendsen's linearised RG matrix T = B⁻¹ A from operator sums.
-
-    Parameters
-    ----------
-    coarse : array of shape (n_samples, m)
-        S_a^(n+1), the operators measured on the blocked configurations.
-    fine : array of shape (n_samples, m)
-        S_b^(n), the same operators measured on the configurations before blocking.
-
-    Returns
-    -------
-    numpy.ndarray of shape (m, m)
-        T_ab = ∂K_a^(n+1)/∂K_b^(n) = Σ_c (B⁻¹)_ac A_cb with the connected correlators
-        A = ⟨S^(n+1) S^(n)⟩_c and B = ⟨S^(n+1) S^(n+1)⟩_c (B at the blocked level).
-    """
-    coarse = np.asarray(coarse, dtype=np.float64)
-    fine = np.asarray(fine, dtype=np.float64)
-    if coarse.ndim != 2 or coarse.shape != fine.shape:
-        raise InputError(
-            f"coarse and fine operator sums must be arrays of the same shape (n, m), got "
-            f"{coarse.shape} and {fine.shape}"
-        )
-    x = coarse - coarse.mean(axis=0)
-    y = fine - fine.mean(axis=0)
-    return np.linalg.solve(x.T @ x, x.T @ y)
-
-
-def _leading_eigenvalue(t: np.ndarray) -> float:
-    if not np.all(np.isfinite(t)):
-        return float("nan")
-    values = np.linalg.eigvals(t)
-    lam = values[np.argmax(values.real)]
-    return float(lam.real)
-
-
-def _exponent(t: np.ndarray, b: int) -> float:
-    lam = _leading_eigenvalue(t)
-    return math.log(lam) / math.log(b) if lam > 0 else float("nan")
-
-
-def _condition(b_matrix: np.ndarray) -> float:
-    diag = np.diag(b_matrix)
-    if np.any(diag <= 1e-12 * max(float(np.max(np.abs(diag))), 1e-300)):
-        return float("inf")
-    scale = 1.0 / np.sqrt(diag)
-    return float(np.linalg.cond(b_matrix * scale[:, None] * scale[None, :]))
-
-
-class _Moments:
-    """Per-bin sums for the connected correlators of one blocking step and one sector."""
-
-    def __init__(self, coarse: np.ndarray, fine: np.ndarray, bins: np.ndarray, n_bins: int):
-        # centre by the global means first: the correlators are invariant and the sums
-        # then carry no large cancelling terms
-        x = coarse - coarse.mean(axis=0)
-        y = fine - fine.mean(axis=0)
-        m = x.shape[1]
-        self.count = np.bincount(bins, minlength=n_bins).astype(np.float64)
-        self.sx = np.zeros((n_bins, m))
-        self.sxy = np.zeros((n_bins, m, m))
-        self.sxx = np.zeros((n_bins, m, m))
-        self.sy = np.zeros((n_bins, m))
-        for k in range(n_bins):  # loop over bins only
-            sel = bins == k
-            xk, yk = x[sel], y[sel]
-            self.sx[k] = xk.sum(axis=0)
-            self.sy[k] = yk.sum(axis=0)
-            self.sxy[k] = xk.T @ yk
-            self.sxx[k] = xk.T @ xk
-
-    def matrices(self, drop: int | None) -> tuple[np.ndarray, np.ndarray]:
-        """(A, B) from all bins, or all but bin ``drop``."""
-        c, sx, sy, sxy, sxx = (
-            self.count.sum(),
-            self.sx.sum(axis=0),
-            self.sy.sum(axis=0),
-            self.sxy.sum(axis=0),
-            self.sxx.sum(axis=0),
-        )
-        if drop is not None:
-            c -= self.count[drop]
-            sx = sx - self.sx[drop]
-            sy = sy - self.sy[drop]
-            sxy = sxy - self.sxy[drop]
-            sxx = sxx - self.sxx[drop]
-        mx, my = sx / c, sy / c
-        a = sxy / c - np.outer(mx, my)
-        b = sxx / c - np.outer(mx, mx)
-        return a, b
 
 
 # --------------------------------------------------------------------------------------
@@ -475,24 +273,33 @@ class MCRGResult:
 # --------------------------------------------------------------------------------------
 
 
+def _settle_levels(levels: int | None, size: int, b: int, inferred_b: bool) -> int:
+    """The requested blocking steps, checked, or the default for b (raises if none fit)."""
+    if levels is None:
+        levels = _default_levels(size, b)
+        if levels < 1 and inferred_b:
+            raise InputError(
+                f"the transform blocks by b = {b}, so a {size}x{size} lattice has no blocked "
+                f"lattice of at least {MIN_BLOCKED_SIZE}x{MIN_BLOCKED_SIZE}; use a larger L"
+            )
+        if levels < 1:
+            raise InputError(
+                f"a {size}x{size} lattice cannot be blocked by b = {b} to at least "
+                f"{MIN_BLOCKED_SIZE}x{MIN_BLOCKED_SIZE}; use L >= {b * MIN_BLOCKED_SIZE} "
+                f"divisible by {b}"
+            )
+    _check_levels(levels, size, b)
+    return levels
+
+
 def _measure_levels(
     arr: np.ndarray, func, fixed_b: int | None, levels: int | None, rng
 ) -> tuple[list[np.ndarray], int, int]:
     """Operator sums at every level, chunk by chunk. Returns (sums per level, b, levels)."""
     n, size, _ = arr.shape
+    b = fixed_b
     if fixed_b is not None:
-        b = fixed_b
-        if levels is None:
-            levels = _default_levels(size, b)
-            if levels < 1:
-                raise InputError(
-                    f"a {size}x{size} lattice cannot be blocked by b = {b} to at least "
-                    f"{MIN_BLOCKED_SIZE}x{MIN_BLOCKED_SIZE}; use L >= {b * MIN_BLOCKED_SIZE} "
-                    f"divisible by {b}"
-                )
-        _check_levels(levels, size, b)
-    else:
-        b = None
+        levels = _settle_levels(levels, size, b, inferred_b=False)
     per_level: list[list[np.ndarray]] = []
     for start in range(0, n, CHUNK):
         chunk = np.ascontiguousarray(arr[start : start + CHUNK])
@@ -506,15 +313,7 @@ def _measure_levels(
                 coarse, found = _apply_callable(func, current, rng, b)
                 if b is None:
                     b = found
-                    if levels is None:
-                        levels = _default_levels(size, b)
-                        if levels < 1:
-                            raise InputError(
-                                f"the transform blocks by b = {b}, so a {size}x{size} lattice "
-                                f"has no blocked lattice of at least {MIN_BLOCKED_SIZE}x"
-                                f"{MIN_BLOCKED_SIZE}; use a larger L"
-                            )
-                    _check_levels(levels, size, b)
+                    levels = _settle_levels(levels, size, b, inferred_b=True)
             else:
                 coarse = func(current, rng)
             current = coarse
