@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 
 from .. import __version__
-from .._json import jsonable
 from ..errors import InputError
 
 __all__ = [
@@ -550,7 +549,7 @@ _HISTORY_ROWS = [
 
 
 def _image_tag(path: Path) -> str:
-    from .report import _image
+    from .html import image as _image
 
     return _image(path)
 
@@ -733,7 +732,7 @@ def _report_html(inspection: Inspection, out: Path) -> str:
 
 
 def _style() -> str:
-    from .report import _STYLE
+    from .html import STYLE as _STYLE
 
     return _STYLE + "h3 { font-size: 1.0em; margin-top: 1.2em; }\n"
 
@@ -756,20 +755,13 @@ def write_inspection(inspection: Inspection, out_dir: str | os.PathLike) -> dict
     dict
         File name -> path of every file written.
     """
-    from .. import io
+    from ._output import make_output_dir, write_json
+    from .html import write_html
 
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out} exists and is not a directory; choose another --out")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create {out} ({exc.strerror}); choose another --out") from exc
+    out = make_output_dir(out_dir)
     result = inspection.result
     figures = _draw(inspection, out)
     result["files"] = {**figures, "json": "inspect.json", "report": "report.html"}
-    with io.atomic_write(out / "inspect.json", overwrite=True) as tmp:
-        tmp.write_text(json.dumps(jsonable(result), indent=2, allow_nan=False), encoding="utf-8")
-    with io.atomic_write(out / "report.html", overwrite=True) as tmp:
-        tmp.write_text(_report_html(inspection, out), encoding="utf-8")
+    write_json(result, out / "inspect.json")
+    write_html([_report_html(inspection, out)], out / "report.html")
     return {name: out / name for name in result["files"].values()}

@@ -10,24 +10,23 @@ where each value comes from.
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import json
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
-from ..errors import InputError
-from ..models import J_CRITICAL
+from .._random import child_seeds
+from ..constants import J_CRITICAL
+from ._settings import ExperimentSettings
 
-__all__ = ["CHOICES", "PRESETS", "T_CRITICAL", "IsoFlowSettings"]
+__all__ = ["CHOICES", "PRESETS", "T_CRITICAL", "IsoFlowSettings", "stage_seeds"]
 
 #: The exact critical temperature of the square lattice, T_c = 1/J_c = 2/ln(1+√2).
 T_CRITICAL = float(1.0 / J_CRITICAL)
 
 
 @dataclass(frozen=True)
-class IsoFlowSettings:
+class IsoFlowSettings(ExperimentSettings):
     """Every setting of the iso-flow reproduction (defaults: the ``paper`` preset).
 
     Attributes
@@ -98,16 +97,7 @@ class IsoFlowSettings:
     convergence_tolerance: float = 0.25
     seed: int = 0
 
-    def replace(self, **overrides) -> IsoFlowSettings:
-        """A copy with some settings changed (unknown names are an InputError)."""
-        names = {f.name for f in dataclasses.fields(self)}
-        unknown = sorted(set(overrides) - names)
-        if unknown:
-            raise InputError(f"unknown setting(s) {unknown}; valid: {sorted(names)}")
-        for name in ("temperatures", "hidden_sizes"):
-            if name in overrides and overrides[name] is not None:
-                overrides[name] = tuple(overrides[name])
-        return dataclasses.replace(self, **overrides)
+    _SEQUENCE_FIELDS: ClassVar[dict] = {"temperatures": float, "hidden_sizes": int}
 
     def grid(self) -> np.ndarray:
         """The temperature classes, sorted, with T_c when ``include_critical``."""
@@ -116,18 +106,14 @@ class IsoFlowSettings:
             temps.append(T_CRITICAL)
         return np.array(sorted(temps), dtype=np.float64)
 
-    def as_dict(self) -> dict:
-        """Plain dict (tuples as lists) for JSON and file attributes."""
-        data = dataclasses.asdict(self)
-        data["temperatures"] = [float(t) for t in self.temperatures]
-        data["hidden_sizes"] = [int(n) for n in self.hidden_sizes]
-        return data
 
-    def key(self, *names: str, extra: str = "") -> str:
-        """Digest of the named settings (and ``extra``): a stage is reused when it matches."""
-        data = self.as_dict()
-        payload = json.dumps({n: data[n] for n in names}, sort_keys=True) + extra
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+# Child seeds of the master seed, one per stage (fixed order: never reorder).
+SEED_TRAIN, SEED_TEST, SEED_THERMOMETER, SEED_SHUFFLED, SEED_RBM, SEED_FLOW = range(6)
+
+
+def stage_seeds(settings: IsoFlowSettings) -> np.ndarray:
+    """The six stage seeds drawn from the master seed (index with the ``SEED_*`` constants)."""
+    return child_seeds(settings.seed, 6)
 
 
 #: Everything the sample sets depend on (the seed picks the stage seeds).

@@ -1,4 +1,4 @@
-"""deeprg's block-spin measurements of a trained network (beyond the paper; issue 5 item 3).
+"""deeprg's block-spin measurements of a trained network (beyond the paper).
 
 Composes :mod:`deeprg.analysis` and :mod:`deeprg.rg` into metric records — each a dict with
 ``value``, and where they exist ``stderr``, ``control``, ``reference`` and
@@ -15,6 +15,7 @@ import numpy as np
 from .. import analysis, exact, rg
 from .._random import SeedLike, as_generator
 from ..errors import InputError
+from .verdict import Verdict
 
 __all__ = [
     "block_spin_measures",
@@ -679,15 +680,7 @@ def verdicts(per_layer: Sequence[dict], metrics: dict, phase: dict | None = None
     out = []
 
     def add(claim: str, holds: bool | None, evidence: str) -> None:
-        out.append(
-            {
-                "claim": claim,
-                "holds": None if holds is None else bool(holds),
-                "evidence": evidence,
-                "phase": phase["phase"],
-                "judged_in": where,
-            }
-        )
+        out.append(Verdict(claim, holds, evidence, phase["phase"], where).as_dict())
 
     def skip_unmeasurable(claim: str, entry: dict) -> bool:
         """Add a not-measurable verdict for a missing or unmeasurable metric; say if so."""

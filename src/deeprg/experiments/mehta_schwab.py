@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,34 +25,42 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__, analysis, exact, io
-from .._json import jsonable
 from .._random import child_seeds
+from ..constants import J_CRITICAL
 from ..errors import InputError
-from ..locking import output_lock
-from ..models import J_CRITICAL, IsingSquare
+from ..ising import IsingSquare
 from ..samples import SampleSet
 from . import measurements
-from .settings import (
+from ._autocorrelation import observable_taus
+from ._output import locked_output_dir, stderr_log, write_json
+from ._stages import SampleSetStore, compute_or_load
+from .mehta_schwab_settings import (
     CHOICES,
     INCONSISTENCIES,
     RBM_SETTINGS,
     SAMPLE_SETTINGS,
     TRAINING_SETTINGS,
-    ReproductionSettings,
+    MehtaSchwabSettings,
 )
 
-__all__ = ["run"]
+__all__ = ["analysis_stage", "figure_stage", "run", "sample_stage", "train_stage", "validate"]
 
 # Child seeds of the master seed, one per stage (fixed order: never reorder).
 _SEED_SAMPLES, _SEED_TRAINING, _SEED_ANALYSIS, _SEED_GENERATION = range(4)
 
 
-def _stage_seeds(settings: ReproductionSettings) -> np.ndarray:
+def _stage_seeds(settings: MehtaSchwabSettings) -> np.ndarray:
     return child_seeds(settings.seed, 4)
 
 
-def _validate(settings: ReproductionSettings, device: str) -> None:
-    """Refuse bad settings before any work (InputError naming the fix)."""
+def validate(settings: MehtaSchwabSettings, device: str = "cpu") -> None:
+    """Refuse bad settings before any work.
+
+    Raises
+    ------
+    InputError
+        One line naming the bad setting and the fix.
+    """
     from ..rbm import DBN
 
     IsingSquare(settings.size, settings.coupling)  # validates size and coupling
@@ -98,11 +105,14 @@ def _validate(settings: ReproductionSettings, device: str) -> None:
     ).check_params()
 
 
+#: The former name of :func:`validate`.
+_validate = validate
+
 #: Largest |J| and smallest non-zero |J| with exact references in double precision.
 MAX_COUPLING, MIN_COUPLING = 100.0, 1e-100
 
 
-def _check_memory(settings: ReproductionSettings) -> None:
+def _check_memory(settings: MehtaSchwabSettings) -> None:
     """Refuse settings whose arrays cannot fit in this machine's memory, before any work.
 
     Counted in float32: the samples and the analysis' copies of them, every layer's
@@ -131,20 +141,23 @@ def _check_memory(settings: ReproductionSettings) -> None:
 
 
 def sample_stage(
-    settings: ReproductionSettings, out: Path, device: str, progress: bool, log: Callable
+    settings: MehtaSchwabSettings, out: Path, device: str, progress: bool, log: Callable
 ) -> SampleSet:
     """Monte Carlo samples, reused from ``samples.h5`` when they match the settings."""
     path = out / "samples.h5"
-    key = settings.key(*SAMPLE_SETTINGS)
-    if path.exists():
-        try:
-            cached = io.load_samples(path)
-        except InputError:
-            cached = None
-        if cached is not None and cached.extra.get("settings_key") == key:
-            log(f"samples: reusing {path} ({cached.n_samples} configurations)")
-            return cached
-        log(f"samples: {path} was made with other settings; sampling again")
+    return compute_or_load(
+        SampleSetStore(),
+        path,
+        settings.key(*SAMPLE_SETTINGS),
+        lambda: _sample(settings, device, progress, log),
+        log=log,
+        reused=lambda cached: f"samples: reusing {path} ({cached.n_samples} configurations)",
+        stale=f"samples: {path} was made with other settings; sampling again",
+    )
+
+
+def _sample(settings: MehtaSchwabSettings, device: str, progress: bool, log: Callable) -> SampleSet:
+    """:func:`sample_stage`'s samples, drawn now."""
     from ..mc import sample
 
     model = IsingSquare(settings.size, settings.coupling)
@@ -154,7 +167,7 @@ def sample_stage(
     kwargs = {}
     if settings.algorithm in ("metropolis", "heat-bath") and device != "cpu":
         kwargs["device"] = device
-    samples = sample(
+    return sample(
         model,
         settings.n_samples,
         algorithm=settings.algorithm,
@@ -162,9 +175,6 @@ def sample_stage(
         progress=progress,
         **kwargs,
     )
-    samples.extra["settings_key"] = key
-    io.save_samples(samples, path, overwrite=True)
-    return samples
 
 
 # ----------------------------------------------------------------------------- stage 2
@@ -178,7 +188,7 @@ def _units_data(spins_flat: np.ndarray, units: str) -> np.ndarray:
 
 
 def train_stage(
-    settings: ReproductionSettings,
+    settings: MehtaSchwabSettings,
     samples: SampleSet,
     out: Path,
     device: str,
@@ -249,13 +259,8 @@ def _precision_record(requested: str, rbms: list) -> dict:
 # ----------------------------------------------------------------------------- stage 3
 
 
-def _finite_tau(tau: float) -> float:
-    """An autocorrelation time usable for error bars (0.5 = independent when unmeasured)."""
-    return float(tau) if np.isfinite(tau) and tau >= 0.5 else 0.5
-
-
 def analysis_stage(
-    settings: ReproductionSettings, samples: SampleSet, dbn, log: Callable
+    settings: MehtaSchwabSettings, samples: SampleSet, dbn, log: Callable
 ) -> tuple[dict, dict, dict]:
     """Every number of the report, and the arrays the figures need."""
     from ..rbm.units import convert_states
@@ -290,15 +295,7 @@ def analysis_stage(
     references = measurements.exact_references(size, coupling)
     # Error bars of the data from its measured autocorrelation times (τ of |m| for the
     # magnetisation moments, the larger one for everything else).
-    tau_energy = _finite_tau(samples.tau_energy)
-    tau_magnetization = _finite_tau(samples.tau_abs_magnetization)
-    tau = {
-        "energy_per_spin": tau_energy,
-        "abs_magnetization": tau_magnetization,
-        "magnetization_squared": tau_magnetization,
-        "susceptibility": max(tau_energy, tau_magnetization),
-        "heat_capacity": max(tau_energy, tau_magnetization),
-    }
+    tau = observable_taus(samples.tau_energy, samples.tau_abs_magnetization)
     metrics.update(
         measurements.observable_records("data", samples.spins, coupling, tau, references)
     )
@@ -360,7 +357,7 @@ def analysis_stage(
     return metrics, arrays, references_info
 
 
-def _to_spins(states, settings: ReproductionSettings) -> np.ndarray:
+def _to_spins(states, settings: MehtaSchwabSettings) -> np.ndarray:
     """Visible states of the network (binary or spin units) as ±1 int8 lattices."""
     threshold = 0.5 if settings.units == "binary" else 0.0
     size = settings.size
@@ -368,7 +365,7 @@ def _to_spins(states, settings: ReproductionSettings) -> np.ndarray:
 
 
 def _generation_diagnostics(
-    dbn, data: np.ndarray, settings: ReproductionSettings, seeds, references: dict
+    dbn, data: np.ndarray, settings: MehtaSchwabSettings, seeds, references: dict
 ) -> dict:
     """Where generated samples lose the data's energy (see docs/generation.md).
 
@@ -417,9 +414,9 @@ def _generation_diagnostics(
 # ----------------------------------------------------------------------------- stage 4
 
 
-def figure_stage(settings: ReproductionSettings, arrays: dict, out: Path) -> dict[str, Path]:
+def figure_stage(settings: MehtaSchwabSettings, arrays: dict, out: Path) -> dict[str, Path]:
     """Write every PNG figure; returns name -> path."""
-    from ..plots import reproduction as figs
+    from ..plots import mehta_schwab as figs
     from ..plots.rg_flow import plot_rg_flow
 
     size = settings.size
@@ -457,7 +454,7 @@ def figure_stage(settings: ReproductionSettings, arrays: dict, out: Path) -> dic
 
 
 def run(
-    settings: ReproductionSettings,
+    settings: MehtaSchwabSettings,
     out_dir: str | Path,
     preset: str = "custom",
     device: str = "cpu",
@@ -468,8 +465,8 @@ def run(
 
     Parameters
     ----------
-    settings : ReproductionSettings
-        All settings (see :data:`deeprg.experiments.settings.PRESETS`).
+    settings : MehtaSchwabSettings
+        All settings (see :data:`deeprg.experiments.mehta_schwab_settings.PRESETS`).
     out_dir : path-like
         Output directory (created if missing; finished stages in it are reused).
     preset : str
@@ -481,21 +478,14 @@ def run(
     log : callable, optional
         Receives one-line stage messages (default: print to stderr).
     """
-    log = log or (lambda message: print(message, file=sys.stderr, flush=True))
-    _validate(settings, device)
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out} exists and is not a directory; choose another --out")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create {out} ({exc.strerror}); choose another --out") from exc
-    with output_lock(out, "reproduce mehta-schwab"):
+    log = log or stderr_log
+    validate(settings, device)
+    with locked_output_dir(out_dir, "reproduce mehta-schwab") as out:
         return _run_locked(settings, out, preset, device, progress, log)
 
 
 def _run_locked(
-    settings: ReproductionSettings,
+    settings: MehtaSchwabSettings,
     out: Path,
     preset: str,
     device: str,
@@ -504,7 +494,7 @@ def _run_locked(
 ) -> dict:
     """:func:`run`'s stages, while this process holds ``out``'s lock."""
     from ..rbm import DBN
-    from .report import write_report
+    from .mehta_schwab_report import write_report
 
     started = time.perf_counter()
     timings = {}
@@ -550,8 +540,7 @@ def _run_locked(
         "rg_check": arrays["rg_table"],
         "figures": {name: path.name for name, path in figures.items()},
     }
-    with io.atomic_write(out / "metrics.json", overwrite=True) as tmp:
-        tmp.write_text(json.dumps(jsonable(result), indent=2, allow_nan=False))
+    write_json(result, out / "metrics.json")
     write_report(result, figures, out / "report.html")
     log(f"done in {timings['total_s']:.1f} s: {out / 'report.html'}")
     return result
