@@ -1,0 +1,179 @@
+"""deeprg's side of the compression curve: networks trained per split, their features.
+
+A :class:`NetworkRecipe` says how one stack is trained on the training rows of a split:
+the preprocessing of ``deeprg train`` (``standard`` scaling for Gaussian visible units,
+``minmax`` for binary ones, statistics of the training rows only), then a :class:`DBN`.
+:func:`network_makers` turns recipes into the feature makers of
+:func:`deeprg.experiments.evaluate_curve.compression_curve`: one per depth of each stack
+(its hidden means at that depth), and with fine-tuning one more per depth (the stack up to
+that depth unrolled and trained by backpropagation on the target,
+:func:`deeprg.rbm.finetune.fine_tune`). Each split trains each stack once; all its depths
+share it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .evaluate_curve import FeatureMaker, Features
+
+__all__ = ["NetworkRecipe", "TrainedNetwork", "network_makers", "train_network"]
+
+#: Largest hidden layer whose held-out log-likelihood is computed by exact enumeration.
+MAX_EXACT_HIDDEN = 20
+
+
+@dataclass(frozen=True)
+class NetworkRecipe:
+    """How one stack is trained (the ``deeprg train`` settings that matter here).
+
+    Attributes
+    ----------
+    layers : tuple of int
+        Hidden layer sizes, bottom first.
+    units : {"gaussian", "binary"}
+        Visible units of the bottom layer (``gaussian``: standard-scaled real values;
+        ``binary``: min-max scaled to [0, 1]).
+    hidden_units : tuple of str
+        Hidden units of each layer (``binary``, or ``gaussian`` for a linear code layer).
+    epochs, batch_size : int
+    learning_rate : tuple of float
+        One per layer.
+    l1 : float
+    seed : int
+    fine_tune : dict
+        Keyword arguments of :func:`deeprg.rbm.finetune.fine_tune`.
+    """
+
+    layers: tuple[int, ...]
+    units: str = "gaussian"
+    hidden_units: tuple[str, ...] = ()
+    epochs: int = 200
+    batch_size: int = 10
+    learning_rate: tuple[float, ...] = ()
+    l1: float = 0.0
+    seed: int = 0
+    fine_tune: dict = field(default_factory=dict, hash=False, compare=False)
+
+    def dbn_kwargs(self) -> dict[str, Any]:
+        rates = self.learning_rate or (0.003 if self.units == "gaussian" else 0.1,)
+        rates = tuple(rates) + (rates[-1],) * (len(self.layers) - len(rates))
+        kwargs = {
+            "layers": tuple(self.layers),
+            "units": self.units,
+            "learning_rate": list(rates[: len(self.layers)]),
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "l1": self.l1,
+            "random_state": self.seed,
+        }
+        if self.hidden_units and set(self.hidden_units) != {"binary"}:
+            kwargs["hidden_units"] = list(self.hidden_units)
+        return kwargs
+
+    @property
+    def scale(self) -> str:
+        return "standard" if self.units == "gaussian" else "minmax"
+
+
+@dataclass
+class TrainedNetwork:
+    """A stack trained on one split's training rows, with the preprocessing it needs."""
+
+    recipe: NetworkRecipe
+    preprocessing: Any
+    dbn: Any
+
+    def visible(self, X: np.ndarray) -> np.ndarray:
+        """Rows mapped to the bottom layer's units (float32, as training saw them)."""
+        return self.preprocessing.apply(X, name="the evaluation rows").astype(np.float32)
+
+
+def train_network(
+    recipe: NetworkRecipe, X_train: np.ndarray, columns: list[str] | None = None
+) -> TrainedNetwork:
+    """Fit the preprocessing and the stack on the training rows only."""
+    from ..rbm import DBN
+    from ..readers import Preprocessing
+
+    info = {"columns": columns, "shape": [X_train.shape[1]], "spins": False}
+    prep = Preprocessing.fit(X_train, info, recipe.units, recipe.scale)
+    network = TrainedNetwork(recipe, prep, None)
+    network.dbn = DBN(**recipe.dbn_kwargs()).fit(network.visible(X_train))
+    return network
+
+
+def _layer_log_likelihood(network: TrainedNetwork, visible: np.ndarray, depth: int) -> float:
+    """Mean held-out ln p of layer ``depth``'s RBM on its inputs (NaN when not enumerable)."""
+    rbm = network.dbn.rbms_[depth - 1]
+    n_visible, n_hidden = rbm.weights_.shape
+    enumerable = n_hidden if rbm.units == "gaussian" else min(n_visible, n_hidden)
+    if enumerable > MAX_EXACT_HIDDEN:
+        return float("nan")
+    inputs = visible if depth == 1 else network.dbn.transform(visible, depth=depth - 1)
+    return float(np.mean(rbm.score_samples(inputs)))
+
+
+def network_makers(
+    recipes: list[NetworkRecipe], task: str, fine_tune: bool = False
+) -> dict[tuple[str, int, int], FeatureMaker]:
+    """Feature makers for every depth of every recipe (and fine-tuned ones on request).
+
+    Keys are ``(method, depth, n_features)``. A stack is trained once per split and shared
+    by all its depths (recipes that differ only in their top width are separate stacks).
+    """
+    trained: dict[tuple, TrainedNetwork] = {}
+
+    def network_for(recipe: NetworkRecipe, X_train: np.ndarray) -> TrainedNetwork:
+        key = (recipe, hashlib.sha256(np.ascontiguousarray(X_train).tobytes()).hexdigest())
+        if key not in trained:
+            trained[key] = train_network(recipe, X_train)
+        return trained[key]
+
+    def unsupervised(recipe: NetworkRecipe, depth: int) -> FeatureMaker:
+        def make(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray) -> Features:
+            network = network_for(recipe, X_train)
+            A, B = network.visible(X_train), network.visible(X_test)
+            error = np.mean((B - network.dbn.reconstruct(B, depth=depth)) ** 2)
+            return Features(
+                network.dbn.transform(A, depth=depth),
+                network.dbn.transform(B, depth=depth),
+                extra={
+                    "reconstruction_error": float(error),
+                    "layer_log_likelihood": _layer_log_likelihood(network, B, depth),
+                },
+            )
+
+        return make
+
+    def fine_tuned(recipe: NetworkRecipe, depth: int) -> FeatureMaker:
+        def make(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray) -> Features:
+            from ..rbm import DBN
+            from ..rbm.finetune import fine_tune as tune
+
+            network = network_for(recipe, X_train)
+            A, B = network.visible(X_train), network.visible(X_test)
+            stack = DBN.from_rbms(network.dbn.rbms_[:depth])
+            tuned = tune(stack, A, y_train, task, random_state=recipe.seed, **recipe.fine_tune)
+            return Features(
+                tuned.transform(A),
+                tuned.transform(B),
+                predicted=tuned.predict(B),
+                extra={"best_epoch": float(tuned.history["best_epoch"])},
+            )
+
+        return make
+
+    makers: dict[tuple[str, int, int], FeatureMaker] = {}
+    for recipe in recipes:
+        for depth, width in enumerate(recipe.layers, start=1):
+            if ("deeprg", depth, width) in makers:  # a ladder's shared lower layers
+                continue
+            makers[("deeprg", depth, width)] = unsupervised(recipe, depth)
+            if fine_tune:
+                makers[("deeprg-fine-tuned", depth, width)] = fine_tuned(recipe, depth)
+    return makers
