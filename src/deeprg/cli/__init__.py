@@ -1,9 +1,11 @@
 """The ``deeprg`` command line (thin: parses, calls the library, prints).
 
 Each command group lives in its own module of this package; :func:`_register` adds the
-module's ``command`` (or each of its ``commands``) to :data:`main`. Shared conventions are in :mod:`deeprg.cli._common`: an
-:class:`~deeprg.errors.InputError` becomes a one-line ``error: ...`` and exit status 2;
-``--json`` prints machine-readable numbers.
+module's ``command`` (or each of its ``commands``) to :data:`main`. Shared conventions: an
+:class:`~deeprg.errors.InputError` becomes a one-line ``error: ...`` and exit status 2
+(:mod:`deeprg.cli._common`), and so does every click usage mistake of every command
+(:mod:`deeprg.cli._usage`); options that several commands have are declared once
+(:mod:`deeprg.cli._options`); ``--json`` prints machine-readable numbers.
 """
 
 from __future__ import annotations
@@ -11,9 +13,14 @@ from __future__ import annotations
 import click
 
 from .. import __version__
+from ._usage import OneLineUsageGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    name="deeprg",
+    cls=OneLineUsageGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="deeprg")
 def main() -> None:
     """deeprg: variational RG and deep learning (Mehta & Schwab, arXiv:1410.3831).

@@ -123,6 +123,19 @@ def emit_json(data: dict) -> None:
     click.echo(json.dumps(jsonable(data), indent=2))
 
 
+def emit_summary(summary: dict, as_json: bool, title: str, dropped_rows: int = 0) -> None:
+    """Print a command's summary: JSON on stdout, or a table under ``title``.
+
+    Rows dropped for NaN or Inf (``--missing drop``) are counted on stderr with the table.
+    """
+    if as_json:
+        emit_json(summary)
+        return
+    if dropped_rows:
+        click.echo(f"dropped {dropped_rows} rows with NaN or Inf (--missing drop)", err=True)
+    emit_table(summary, title=title)
+
+
 def emit_table(rows: dict, title: str | None = None) -> None:
     """Print a two-column table of name/value pairs."""
     if title:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ._common import emit_json, emit_table, handle_errors
+from ._options import coupling_option, json_option
 
 #: Largest L of ``exact ising2d``: Kaufman's sum costs O(L) time and memory (2 s and 0.3 GB at
 #: L = 10^6), and beyond it the finite-size corrections are below double precision anyway.
@@ -56,8 +57,8 @@ def _default_distances(n_spins: int) -> list[int]:
 
 @command.command(name="ising2d")
 @click.option("--size", "-L", type=int, required=True, help="Linear lattice size L >= 2.")
-@click.option("--coupling", "-J", type=float, required=True, help="Coupling J (beta absorbed).")
-@click.option("--json", "as_json", is_flag=True, help="Print all numbers as JSON.")
+@coupling_option(required=True, short=True)
+@json_option("Print all numbers as JSON.")
 @handle_errors
 def ising2d(size: int, coupling: float, as_json: bool) -> None:
     """Periodic L x L lattice at zero field: Kaufman's exact finite-L result.
@@ -116,7 +117,7 @@ def ising2d(size: int, coupling: float, as_json: bool) -> None:
 
 @command.command(name="ising1d")
 @click.option("--size", "-N", type=int, required=True, help="Number of spins N >= 2.")
-@click.option("--coupling", "-J", type=float, required=True, help="Coupling J (beta absorbed).")
+@coupling_option(required=True, short=True)
 @click.option("--field", "field", type=float, default=0.0, show_default=True, help="Field h.")
 @click.option(
     "--distance",
@@ -126,7 +127,7 @@ def ising2d(size: int, coupling: float, as_json: bool) -> None:
     multiple=True,
     help="Separation r for <s_0 s_r> (repeatable; default 1..5, powers of 2, N/2).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print all numbers as JSON.")
+@json_option("Print all numbers as JSON.")
 @handle_errors
 def ising1d(
     size: int, coupling: float, field: float, distances: tuple[int, ...], as_json: bool

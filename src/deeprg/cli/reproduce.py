@@ -7,15 +7,37 @@ from pathlib import Path
 import click
 
 from ._common import emit_json, handle_errors, precision_option
+from ._options import (
+    ALGORITHMS,
+    apply_options,
+    coupling_option,
+    device_option,
+    int_list_callback,
+    json_option,
+    no_progress_option,
+    out_dir_option,
+    parse_int_list,
+    renamed_option,
+)
+
+#: ``--preset`` of every reproduction: quick (seconds) or the paper's settings.
+PRESET_NAMES = ("quick", "paper")
 
 
-def _layers(value: str | None):
-    if value is None:
-        return None
-    try:
-        return tuple(int(part) for part in value.split(",") if part.strip())
-    except ValueError as exc:
-        raise click.BadParameter("give hidden layer sizes like 400,100,25") from exc
+def _preset_option(help: str):
+    return click.option(
+        "--preset", type=click.Choice(PRESET_NAMES), default="quick", show_default=True, help=help
+    )
+
+
+def _reused_out_option():
+    return out_dir_option("Output directory (finished stages in it are reused).")
+
+
+def _print_verdicts(verdicts: list[dict]) -> None:
+    for verdict in verdicts:
+        mark = {True: "yes", False: "NO ", None: "n/a"}[verdict["holds"]]
+        click.echo(f"  [{mark}] {verdict['claim']}: {verdict['evidence']}")
 
 
 def setting_options(func):
@@ -26,13 +48,11 @@ def setting_options(func):
     """
     options = [
         click.option("--samples", "n_samples", type=int, help="Monte Carlo samples."),
-        click.option(
-            "--algorithm", type=click.Choice(["wolff", "swendsen-wang", "metropolis", "heat-bath"])
-        ),
+        click.option("--algorithm", type=click.Choice(ALGORITHMS)),
         click.option(
             "--layers",
-            callback=lambda ctx, param, value: _layers(value),
-            help="Hidden layer sizes, e.g. 400,100,25.",
+            callback=int_list_callback("--layers", positive=False),
+            help="Hidden layer sizes, bottom first, e.g. 400,100,25.",
         ),
         click.option("--epochs", type=int, help="Epochs per layer."),
         click.option("--lr", "learning_rate", type=float, help="Learning rate."),
@@ -57,9 +77,7 @@ def setting_options(func):
             "--analysis-samples", "n_analysis", type=int, help="Data samples used by the analysis."
         ),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return apply_options(func, options)
 
 
 @click.group(name="reproduce")
@@ -68,27 +86,17 @@ def command() -> None:
 
 
 @command.command(name="mehta-schwab")
-@click.option(
-    "--preset",
-    type=click.Choice(["quick", "paper"]),
-    default="quick",
-    show_default=True,
-    help="quick: 24×24, 576-144-36-9, ~15 s on 2 cores; paper: the paper's settings, 3-5 min.",
+@_preset_option(
+    "quick: 24×24, 576-144-36-9, ~15 s on 2 cores; paper: the paper's settings, 3-5 min."
 )
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False),
-    help="Output directory (finished stages in it are reused).",
-)
+@_reused_out_option()
 @click.option("--size", type=int, help="Lattice size L.")
-@click.option("--coupling", type=float, help="Coupling J.")
+@coupling_option()
 @setting_options
 @click.option("--seed", type=int, help="Master seed.")
-@click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
-@click.option("--json", "as_json", is_flag=True, help="Print metrics.json to stdout.")
-@click.option("--no-progress", is_flag=True, help="Hide progress bars.")
+@device_option("cpu or cuda.")
+@json_option("Print metrics.json to stdout.")
+@no_progress_option()
 @handle_errors
 def mehta_schwab(preset, out_dir, device, as_json, no_progress, **overrides) -> None:
     """Mehta & Schwab (arXiv:1410.3831): Ising samples at J = 0.408, a DBN, its receptive
@@ -107,20 +115,7 @@ def mehta_schwab(preset, out_dir, device, as_json, no_progress, **overrides) -> 
         return
     out = Path(out_dir)
     click.echo(f"report: {out / 'report.html'}   metrics: {out / 'metrics.json'}")
-    for verdict in result["verdicts"]:
-        mark = {True: "yes", False: "NO ", None: "n/a"}[verdict["holds"]]
-        click.echo(f"  [{mark}] {verdict['claim']}: {verdict['evidence']}")
-
-
-class _OneLineErrors(click.Command):
-    """A command whose usage errors (bad types, missing options) print one ``error:`` line."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            click.echo(f"error: {exc.format_message()}", err=True)
-            ctx.exit(2)
+    _print_verdicts(result["verdicts"])
 
 
 def _float_list(name: str, value: str | None):
@@ -148,45 +143,18 @@ def _float_list(name: str, value: str | None):
     return values
 
 
-def _int_list(name: str, value: str | None):
-    from ..errors import InputError
-
-    if value is None:
-        return None
-    try:
-        values = tuple(int(part) for part in value.split(",") if part.strip())
-    except ValueError:
-        raise InputError(f"{name} must be integers like 16,100,400, got {value!r}") from None
-    if not values:
-        raise InputError(f"{name} is empty; give integers like 16,100,400")
-    return values
-
-
-@command.command(name="iso-flow", cls=_OneLineErrors)
-@click.option(
-    "--preset",
-    type=click.Choice(["quick", "paper"]),
-    default="quick",
-    show_default=True,
-    help="quick: 10 temperatures, N_h 36/100/196, 2 seeds, ~20 s; paper: Iso et al.'s grid "
-    "T = 0.25…5 and T_c, N_h 16…400, 3 seeds, a few minutes.",
+@command.command(name="iso-flow")
+@_preset_option(
+    "quick: 10 temperatures, N_h 36/100/196, 2 seeds, ~20 s; paper: Iso et al.'s grid "
+    "T = 0.25…5 and T_c, N_h 16…400, 3 seeds, a few minutes."
 )
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False),
-    help="Output directory (finished stages in it are reused).",
-)
+@_reused_out_option()
 @click.option("--size", type=int, help="Lattice size L (N = L² visible units).")
 @click.option("--temperatures", help="Temperature grid T = 1/J: 0.5,1,2 or START:STOP:STEP.")
 @click.option("--include-critical/--no-include-critical", default=None, help="Add T_c to the grid.")
-@click.option(
-    "--algorithm", type=click.Choice(["wolff", "swendsen-wang", "metropolis", "heat-bath"])
-)
-@click.option(
-    "--train-samples", "n_train", type=int, help="Training configurations per temperature."
-)
+@click.option("--algorithm", type=click.Choice(ALGORITHMS))
+@click.option("--samples", "n_train", type=int, help="Training configurations per temperature.")
+@renamed_option("--train-samples", "--samples", "n_train", type=int)
 @click.option("--test-samples", "n_test", type=int, help="Test configurations per temperature.")
 @click.option("--thermometer-hidden", type=int, help="Hidden units of the thermometer MLP.")
 @click.option("--thermometer-epochs", type=int)
@@ -198,7 +166,12 @@ def _int_list(name: str, value: str | None):
     default=None,
     help="Random torus translations while training the thermometer.",
 )
-@click.option("--hidden", "hidden_sizes", help="RBM hidden sizes, e.g. 16,100,400.")
+@click.option(
+    "--layers",
+    "hidden_sizes",
+    help="Hidden-layer sizes N_h of the RBMs, one single-layer RBM per size, e.g. 16,100,400.",
+)
+@renamed_option("--hidden", "--layers", "hidden_sizes")
 @click.option("--rbm-seeds", type=int, help="RBMs per hidden size (>= 2, the error bars).")
 @click.option("--units", type=click.Choice(["spin", "binary"]))
 @click.option("--epochs", type=int, help="RBM training epochs.")
@@ -219,7 +192,7 @@ def _int_list(name: str, value: str | None):
     "--convergence-tolerance", type=float, help="Distance to T* within which a flow has converged."
 )
 @click.option("--seed", type=int, help="Master seed.")
-@click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
+@device_option("cpu or cuda.")
 @click.option(
     "--threads",
     type=int,
@@ -227,8 +200,8 @@ def _int_list(name: str, value: str | None):
     show_default=True,
     help="Torch threads (more can be much slower on a shared machine).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print metrics.json to stdout.")
-@click.option("--no-progress", is_flag=True, help="Hide progress bars.")
+@json_option("Print metrics.json to stdout.")
+@no_progress_option()
 @handle_errors
 def iso_flow(preset, out_dir, device, threads, as_json, no_progress, **overrides) -> None:
     """Iso, Shiba & Yokoo (PRE 97, 053304): RBM flows read by a neural-network thermometer
@@ -238,7 +211,9 @@ def iso_flow(preset, out_dir, device, threads, as_json, no_progress, **overrides
     from ..experiments.iso_flow_settings import PRESETS
 
     overrides["temperatures"] = _float_list("--temperatures", overrides["temperatures"])
-    overrides["hidden_sizes"] = _int_list("--hidden", overrides["hidden_sizes"])
+    overrides["hidden_sizes"] = parse_int_list(
+        "--layers", overrides["hidden_sizes"], "16,100,400", positive=False
+    )
     changes = {k: v for k, v in overrides.items() if v is not None}
     settings = PRESETS[preset].replace(**changes)
     result = run(
@@ -258,6 +233,4 @@ def iso_flow(preset, out_dir, device, threads, as_json, no_progress, **overrides
                 f"  {update:10s} N_h = {point['n_hidden']:4d}: T* = {point['temperature']:.3f} "
                 f"± {point['stderr']:.3f} ({steps})"
             )
-    for verdict in result["verdicts"]:
-        mark = {True: "yes", False: "NO ", None: "n/a"}[verdict["holds"]]
-        click.echo(f"  [{mark}] {verdict['claim']}: {verdict['evidence']}")
+    _print_verdicts(result["verdicts"])

@@ -5,6 +5,13 @@ from __future__ import annotations
 import click
 
 from ._common import check_output_path, emit_json, emit_table, handle_errors
+from ._options import (
+    choice_option,
+    coupling_option,
+    json_option,
+    no_progress_option,
+    out_dir_option,
+)
 
 
 @click.group(name="rg")
@@ -142,7 +149,7 @@ def _print_learned(result: dict) -> None:
     type=float,
     default=1.0,
     show_default=True,
-    help="Chain coupling J^(0) (beta absorbed).",
+    help="Coupling J^(0) of the chain, H = -J Σ s_i s_{i+1} (β absorbed).",
 )
 @click.option(
     "--seed",
@@ -164,7 +171,7 @@ def _print_learned(result: dict) -> None:
     is_flag=True,
     help="Also train an RBM on the 8-spin chain and compare its hidden couplings (~10 s).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the whole table as JSON.")
+@json_option("Print the whole table as JSON.")
 @handle_errors
 def check(
     size: int,
@@ -212,13 +219,12 @@ def check(
 
 @command.command(name="exponents")
 @click.option("--size", type=int, default=64, show_default=True, help="Lattice size L.")
-@click.option("--coupling", type=float, default=None, help="Coupling K (default: the exact J_c).")
-@click.option(
+@coupling_option(default_help="default: the exact J_c")
+@choice_option(
     "--transform",
-    type=click.Choice(["majority", "majority3", "decimation", "learned"]),
-    default="majority",
-    show_default=True,
-    help="Block-spin transform; learned trains a stack of ConvRBMs on the samples first.",
+    ("majority", "majority3", "decimation", "learned"),
+    "majority",
+    "Block-spin transform; learned trains a stack of ConvRBMs on the samples first.",
 )
 @click.option(
     "--samples",
@@ -236,28 +242,14 @@ def check(
     type=click.Path(dir_okay=False, exists=True),
     help="Learned: load the ConvRBM levels from this file (an earlier --out DIR/model.h5).",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    help="Write report.html, exponents.json (and the learned levels as model.h5) here.",
+@out_dir_option(
+    "Write report.html, exponents.json (and the learned levels as model.h5) here.",
+    required=False,
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the estimates as JSON.")
-@click.option("--no-progress", is_flag=True, help="Hide the sampling progress bar.")
+@json_option("Print the estimates as JSON.")
+@no_progress_option()
 @handle_errors
-def exponents(
-    size,
-    coupling,
-    transform,
-    n_samples,
-    seed,
-    kernel_size,
-    epochs,
-    model,
-    out_dir,
-    as_json,
-    no_progress,
-) -> None:
+def exponents(size, coupling, out_dir, as_json, no_progress, **settings) -> None:
     """Critical exponents y_T and y_h by Monte Carlo RG, per blocking step, against exact."""
     from ..constants import J_CRITICAL
     from ..experiments.exponents import run_exponents
@@ -265,13 +257,8 @@ def exponents(
     result = run_exponents(
         size,
         coupling=J_CRITICAL if coupling is None else coupling,
-        transform=transform,
-        n_samples=n_samples,
-        seed=seed,
-        kernel_size=kernel_size,
-        epochs=epochs,
+        **settings,
         out_dir=out_dir,
-        model=model,
         progress=not (no_progress or as_json),
         log=(lambda message: None) if as_json else (lambda m: click.echo(m, err=True)),
     )

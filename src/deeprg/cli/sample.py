@@ -9,8 +9,17 @@ import warnings
 import click
 
 from ._common import check_output_path, emit_json, emit_table, handle_errors
+from ._options import (
+    ALGORITHMS,
+    apply_options,
+    coupling_option,
+    device_option,
+    json_option,
+    no_progress_option,
+)
 
-ALGORITHM_NAMES = ("wolff", "swendsen-wang", "metropolis", "heat-bath")
+#: The Monte Carlo updates ``--algorithm`` accepts (checked by :func:`deeprg.mc.sample`).
+ALGORITHM_NAMES = ALGORITHMS
 #: Largest L with a Kaufman reference (its sum costs O(L); 0.2 s at this size).
 MAX_KAUFMAN_SIZE = 100_000
 
@@ -21,13 +30,7 @@ def _sampling_options(size_help: str):
     def decorate(func):
         options = [
             click.option("--size", "-L", "size", type=int, required=True, help=size_help),
-            click.option(
-                "--coupling",
-                "-J",
-                type=float,
-                required=True,
-                help="Coupling J (beta absorbed; J_c = 0.440687 in 2D).",
-            ),
+            coupling_option(required=True, short=True),
             click.option(
                 "--samples",
                 "-n",
@@ -69,12 +72,7 @@ def _sampling_options(size_help: str):
                 default=None,
                 help="Independent chains (default 4 on the CPU, 1024 replicas on cuda).",
             ),
-            click.option(
-                "--device",
-                default="cpu",
-                show_default=True,
-                help="cpu (numba kernels) or cuda (batched torch; metropolis/heat-bath).",
-            ),
+            device_option("cpu (numba kernels) or cuda (batched torch; metropolis/heat-bath)."),
             click.option(
                 "--out",
                 "-o",
@@ -84,12 +82,10 @@ def _sampling_options(size_help: str):
                 help="Output HDF5 sample file.",
             ),
             click.option("--overwrite", is_flag=True, help="Replace an existing --out file."),
-            click.option("--json", "as_json", is_flag=True, help="Print the numbers as JSON."),
-            click.option("--no-progress", is_flag=True, help="Hide the progress bars."),
+            json_option(),
+            no_progress_option(),
         ]
-        for option in reversed(options):
-            func = option(func)
-        return func
+        return apply_options(func, options)
 
     return decorate
 

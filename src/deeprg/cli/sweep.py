@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from ._common import emit_json, handle_errors
-from .reproduce import setting_options
+from ._options import device_option, json_option, no_progress_option, out_dir_option
+from .reproduce import PRESET_NAMES, setting_options
 
 
 @click.group(name="sweep")
@@ -27,7 +28,7 @@ def command() -> None:
 @click.option("--seed", type=int, default=0, show_default=True, help="The sweep's master seed.")
 @click.option(
     "--preset",
-    type=click.Choice(["quick", "paper"]),
+    type=click.Choice(PRESET_NAMES),
     default="quick",
     show_default=True,
     help="Base settings of every point (without --layers, layers follow the size: N/4, N/16, N/64).",
@@ -41,12 +42,10 @@ def command() -> None:
     help="Address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786 (no local cluster).",
 )
 @click.option("--keep-files", is_flag=True, help="Also write each point's samples and model.")
-@click.option(
-    "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output directory."
-)
-@click.option("--device", default="cpu", show_default=True, help="cpu or cuda (on the workers).")
-@click.option("--json", "as_json", is_flag=True, help="Print a summary as JSON.")
-@click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
+@out_dir_option("Output directory (finished points in it are reused).")
+@device_option("cpu or cuda (on the workers).")
+@json_option("Print a summary as JSON.")
+@no_progress_option()
 @handle_errors
 def mehta_schwab(
     couplings,

@@ -11,7 +11,8 @@ import time
 
 import click
 
-from ._common import check_output_path, emit_json, emit_table, handle_errors, precision_option
+from ._common import check_output_path, emit_summary, handle_errors, precision_option
+from ._options import choice_option, device_option, json_option, no_progress_option, parse_int_list
 
 
 def _parse_learning_rate(text: str, n_layers: int) -> float | list[float]:
@@ -74,20 +75,6 @@ def _validation_summary(dbn, held_out, seed: int) -> dict[str, float]:
     return summary
 
 
-def _parse_layers(text: str) -> tuple[int, ...]:
-    from ..errors import InputError
-
-    try:
-        sizes = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        sizes = ()
-    if not sizes or any(n < 1 for n in sizes):
-        raise InputError(
-            f"--layers must be comma-separated positive integers like 400,100,25, got {text!r}"
-        )
-    return sizes
-
-
 @click.command(name="train")
 @click.argument("data", type=click.Path())
 @click.option(
@@ -119,35 +106,31 @@ def _parse_layers(text: str) -> tuple[int, ...]:
 )
 @click.option("--centering", is_flag=True, help="Centred gradients (Melchior et al. 2016).")
 @precision_option(default="auto")
-@click.option(
+@choice_option(
     "--units",
-    type=click.Choice(["binary", "spin", "gaussian"]),
-    default="binary",
-    show_default=True,
-    help="gaussian: real-valued visible units (standardise with --scale standard), "
-    "binary hidden units.",
+    ("binary", "spin", "gaussian"),
+    "binary",
+    "gaussian: real-valued visible units (standardise with --scale standard), binary hidden units.",
 )
 @click.option(
     "--learn-variance",
     is_flag=True,
     help="Gaussian units: learn each visible unit's standard deviation (default: 1).",
 )
-@click.option(
+@choice_option(
     "--propagate",
-    type=click.Choice(["mean", "sample"]),
-    default="mean",
-    show_default=True,
-    help="Train each layer on the hidden means or samples of the one below.",
+    ("mean", "sample"),
+    "mean",
+    "Train each layer on the hidden means or samples of the one below.",
 )
 @click.option("--key", default=None, help="Array of a .npz DATA file (needed if it has several).")
 @click.option("--dataset", default="spins", show_default=True, help="Dataset of an HDF5 DATA file.")
 @click.option("--columns", default=None, help="CSV/TSV columns to use, e.g. a,b,c (default: all).")
-@click.option(
+@choice_option(
     "--scale",
-    type=click.Choice(["none", "minmax", "standard"]),
-    default="none",
-    show_default=True,
-    help="minmax: map each feature's training [min, max] onto the units' range; standard "
+    ("none", "minmax", "standard"),
+    "none",
+    "minmax: map each feature's training [min, max] onto the units' range; standard "
     "(Gaussian units): subtract each feature's mean and divide by its standard deviation.",
 )
 @click.option(
@@ -156,12 +139,11 @@ def _parse_layers(text: str) -> tuple[int, ...]:
     metavar="THRESHOLD|median",
     help="Values above THRESHOLD (or each feature's median) become 1, the others 0 (-1 for spin).",
 )
-@click.option(
+@choice_option(
     "--missing",
-    type=click.Choice(["refuse", "drop", "impute"]),
-    default="refuse",
-    show_default=True,
-    help="Rows with NaN/Inf: refuse the data, drop those rows, or let the model impute NaN "
+    ("refuse", "drop", "impute"),
+    "refuse",
+    "Rows with NaN/Inf: refuse the data, drop those rows, or let the model impute NaN "
     "(clamped Gibbs sampling; also in transform and reconstruct).",
 )
 @click.option(
@@ -173,7 +155,7 @@ def _parse_layers(text: str) -> tuple[int, ...]:
     "pseudo-likelihood and log-likelihood (exact or AIS) under the bottom RBM.",
 )
 @click.option("--seed", type=int, default=None, help="Random seed (default: drawn and stored).")
-@click.option("--device", default="cpu", show_default=True, help="cpu or cuda[:N].")
+@device_option()
 @click.option(
     "--checkpoint-dir",
     type=click.Path(file_okay=False),
@@ -184,8 +166,8 @@ def _parse_layers(text: str) -> tuple[int, ...]:
     "--out", "-o", type=click.Path(dir_okay=False), required=True, help="Output model file."
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option("--no-progress", is_flag=True, help="Hide the progress bars.")
+@json_option("Print the summary as JSON.")
+@no_progress_option()
 @handle_errors
 def command(data: str, out: str, **options) -> None:
     """Train a deep belief network (stacked RBMs) on the rows of DATA.
@@ -220,7 +202,7 @@ def command(data: str, out: str, **options) -> None:
         raise InputError(
             f"--checkpoint-dir {options['checkpoint_dir']} does not exist; create it first"
         )
-    layers = _parse_layers(options["layers"])
+    layers = parse_int_list("--layers", options["layers"])
     fraction = options["validation_fraction"]
     if not 0 <= fraction < 1:
         raise InputError(f"--validation-fraction must be in [0, 1), got {fraction}")
@@ -339,9 +321,5 @@ def command(data: str, out: str, **options) -> None:
             summary[f"layer{index + 1}_pseudo_likelihood"] = history["pseudo_likelihood"][-1]
     if n_validation:
         summary.update(_validation_summary(dbn, visible[validation_rows], seed))
-    if options["as_json"]:
-        emit_json(summary)
-    else:
-        if dropped:
-            click.echo(f"dropped {dropped} rows with NaN or Inf (--missing drop)", err=True)
-        emit_table(summary, title=f"trained {'-'.join(map(str, summary['layers']))} network")
+    title = f"trained {'-'.join(map(str, summary['layers']))} network"
+    emit_summary(summary, options["as_json"], title, dropped_rows=dropped)

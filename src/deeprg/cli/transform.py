@@ -11,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from ._common import check_output_path, emit_json, emit_table, handle_errors
+from ._common import check_output_path, emit_summary, handle_errors
+from ._options import apply_options, json_option
 
 OUT_SUFFIXES = (".csv", ".npy", ".h5", ".hdf5")
 
@@ -47,10 +48,9 @@ def _data_options(func):
             "--out", "-o", type=click.Path(dir_okay=False), required=True, help="Output file."
         ),
         click.option("--overwrite", is_flag=True, help="Replace an existing --out file."),
-        click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON."),
+        json_option("Print the summary as JSON."),
     ]
-    for option in reversed(options):
-        func = option(func)
+    func = apply_options(func, options)
     # Applied innermost first, so MODEL (applied last) is the first argument.
     func = click.argument("data", type=click.Path())(func)
     return click.argument("model", type=click.Path(dir_okay=False))(func)
@@ -156,12 +156,8 @@ def _run(kind: str, model: str, data: str, options: dict) -> None:
         summary["reconstruction_error"] = float(
             np.mean((visible - np.asarray(means, dtype=np.float64)) ** 2)
         )
-    if options["as_json"]:
-        emit_json(summary)
-    else:
-        if dropped:
-            click.echo(f"dropped {dropped} rows with NaN or Inf (--missing drop)", err=True)
-        emit_table(summary, title=f"{what} of {info['n_rows'] - dropped} rows")
+    title = f"{what} of {info['n_rows'] - dropped} rows"
+    emit_summary(summary, options["as_json"], title, dropped_rows=dropped)
 
 
 @click.command(name="transform")
