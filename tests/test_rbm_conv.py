@@ -123,8 +123,8 @@ def test_exact_log_partition_4x4(units, k, c):
     reference = dense.log_partition("exact")
     geometry = model._geometry()
     params = model._parameters()
-    by_visible = conv_exact_log_partition(geometry, *params, units, layer="visible")
-    by_hidden = conv_exact_log_partition(geometry, *params, units, layer="hidden")
+    by_visible = conv_exact_log_partition(geometry, params, units, layer="visible")
+    by_hidden = conv_exact_log_partition(geometry, params, units, layer="hidden")
     assert abs(by_visible - reference) < 1e-9
     assert abs(by_hidden - reference) < 1e-9
     assert model.log_partition("exact") == pytest.approx(reference, abs=1e-9)

@@ -35,7 +35,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._random import SeedLike
 from ..errors import InputError
-from . import functional as F
+from . import functional as rbm_functional
 from ._estimator import TorchEstimatorMixin
 from ._validation import check_unit_values, resolve_dtype, single_thread_if_small, torch_generator
 from .checkpoint import save_checkpoint
@@ -134,13 +134,15 @@ class RBMBase(
         dtype = torch.float32 if data.dtype == np.float32 else torch.float64
         params = self._parameters(dtype)
         x = self._scaled(torch.as_tensor(data, device=params[0].device))
-        hidden_units = F.layer_units(self.units)[1]
-        return F.unit_mean(self._hidden_input(x, params), hidden_units).cpu().numpy()
+        hidden_units = rbm_functional.layer_units(self.units)[1]
+        return rbm_functional.unit_mean(self._hidden_input(x, params), hidden_units).cpu().numpy()
 
     def _visible_mean(self, h: torch.Tensor) -> torch.Tensor:
         """E[v | h] for a 2-D tensor of hidden states or means (in v, not x)."""
         params = self._parameters(h.dtype)
-        mean = F.unit_mean(self._visible_input(h, params), F.layer_units(self.units)[0])
+        mean = rbm_functional.unit_mean(
+            self._visible_input(h, params), rbm_functional.layer_units(self.units)[0]
+        )
         return self._unscaled(mean)
 
     def inverse_transform(self, H: Any) -> Any:
@@ -291,18 +293,18 @@ class RBMBase(
     ) -> torch.Tensor:
         """h ~ p(h | x) for scaled visible rows x (2-D tensor)."""
         params = self._parameters(x.dtype) if params is None else params
-        hidden_units = F.layer_units(self.units)[1]
-        mean = F.unit_mean(self._hidden_input(x, params), hidden_units)
-        return F.sample_from_mean(mean, hidden_units, generator)
+        hidden_units = rbm_functional.layer_units(self.units)[1]
+        mean = rbm_functional.unit_mean(self._hidden_input(x, params), hidden_units)
+        return rbm_functional.sample_from_mean(mean, hidden_units, generator)
 
     def _visible_sample(
         self, h: torch.Tensor, generator: torch.Generator, params: tuple | None = None
     ) -> torch.Tensor:
         """v ~ p(v | h) (2-D tensor, in v: σ-scaled for Gaussian units)."""
         params = self._parameters(h.dtype) if params is None else params
-        visible_units = F.layer_units(self.units)[0]
-        mean = F.unit_mean(self._visible_input(h, params), visible_units)
-        return self._unscaled(F.sample_from_mean(mean, visible_units, generator))
+        visible_units = rbm_functional.layer_units(self.units)[0]
+        mean = rbm_functional.unit_mean(self._visible_input(h, params), visible_units)
+        return self._unscaled(rbm_functional.sample_from_mean(mean, visible_units, generator))
 
     def sample_hidden(self, v: Any, generator: torch.Generator | SeedLike = None) -> Any:
         """Hidden states h ~ p(h | v), shape (..., n_hidden), in the model's units and dtype."""

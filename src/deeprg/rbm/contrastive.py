@@ -16,12 +16,14 @@ the parameter update. The dense :class:`~deeprg.rbm.training.Trainer` and the co
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 
 from .functional import sample_from_mean
 from .precision import tf32_products
 
-__all__ = ["DIVERGENCE_LIMIT", "ContrastiveDivergence", "TrainingDivergedError"]
+__all__ = ["DIVERGENCE_LIMIT", "ContrastiveDivergence", "Phases", "TrainingDivergedError"]
 
 #: Training stops (TrainingDivergedError) when a parameter's magnitude exceeds this or is NaN:
 #: sigmoid and tanh saturate beyond |x| ~ 40, so such values only mean a runaway update.
@@ -30,6 +32,19 @@ DIVERGENCE_LIMIT = 1e6
 
 class TrainingDivergedError(RuntimeError):
     """Training produced NaN or runaway parameters (learning rate or momentum too large)."""
+
+
+class Phases(NamedTuple):
+    """The states of one update: the data (positive) and the model (negative) phase.
+
+    ``v_data`` and ``v_model`` are visible rows, ``h_data`` and ``h_model`` the hidden
+    conditional means given them (in the trainer's layout).
+    """
+
+    v_data: torch.Tensor
+    h_data: torch.Tensor
+    v_model: torch.Tensor
+    h_model: torch.Tensor
 
 
 class ContrastiveDivergence:
@@ -59,15 +74,7 @@ class ContrastiveDivergence:
         """E[h | v] of the data rows that start the persistent chains."""
         raise NotImplementedError
 
-    def update(
-        self,
-        v_data: torch.Tensor,
-        h_data: torch.Tensor,
-        v_model: torch.Tensor,
-        h_model: torch.Tensor,
-        learning_rate: float,
-        momentum: float,
-    ) -> None:
+    def update(self, phases: Phases, learning_rate: float, momentum: float) -> None:
         """Move the parameters along the CD estimate of the gradient (momentum form)."""
         raise NotImplementedError
 
@@ -113,7 +120,7 @@ class ContrastiveDivergence:
         if cfg.persistent:
             # The chains' state is the hidden layer: h ~ p(h | v_model), ready for the next update.
             sample_from_mean(h_model, self.hidden_units, self.generator, out=self.chains[:m])
-        self.update(v_data, h_data, v_model, h_model, learning_rate, momentum)
+        self.update(Phases(v_data, h_data, v_model, h_model), learning_rate, momentum)
 
     def run_epoch(self) -> tuple[float, float]:
         """One pass over the shuffled data; returns (learning_rate, momentum) used."""

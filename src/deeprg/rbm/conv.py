@@ -46,6 +46,7 @@ from .conv_geometry import (
 )
 from .conv_training import ConvTrainer
 from .history import empty_history
+from .hyperparameters import store_hyperparameters
 from .partition import MAX_EXACT_UNITS
 from .rbm import RBM
 from .training import TrainingConfig
@@ -147,28 +148,7 @@ class ConvRBM(RBMBase):
         dtype: str = "float32",
         verbose: bool = False,
     ) -> None:
-        self.n_channels = n_channels
-        self.kernel_size = kernel_size
-        self.stride = stride
-        self.lattice_shape = lattice_shape
-        self.units = units
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.cd_k = cd_k
-        self.persistent = persistent
-        self.reconstruction = reconstruction
-        self.l1 = l1
-        self.l2 = l2
-        self.momentum = momentum
-        self.initial_momentum = initial_momentum
-        self.momentum_switch_epoch = momentum_switch_epoch
-        self.weight_init_std = weight_init_std
-        self.history_samples = history_samples
-        self.random_state = random_state
-        self.device = device
-        self.dtype = dtype
-        self.verbose = verbose
+        store_hyperparameters(self, locals())
 
     # ------------------------------------------------------------------ validation
 
@@ -234,11 +214,11 @@ class ConvRBM(RBMBase):
 
     def _free_energy_tensor(self, v: torch.Tensor, params: tuple) -> torch.Tensor:
         """-a Σv - Σ_cij f(input_cij)."""
-        return conv_free_energy(v, self._geometry(), *params, self.units)
+        return conv_free_energy(v, self._geometry(), params, self.units)
 
     def _hidden_free_energy_tensor(self, h: torch.Tensor, params: tuple) -> torch.Tensor:
         """-Σ b_c h_cij - Σ_r f(a + (W h)_r)."""
-        return conv_hidden_free_energy(h, self._geometry(), *params, self.units)
+        return conv_hidden_free_energy(h, self._geometry(), params, self.units)
 
     def _pseudo_log_likelihood_tensor(
         self, v: torch.Tensor, params: tuple, generator: torch.Generator
@@ -246,7 +226,7 @@ class ConvRBM(RBMBase):
         geometry = self._geometry()
 
         def free_energy(rows: torch.Tensor) -> torch.Tensor:
-            return conv_free_energy(rows, geometry, *params, self.units)
+            return conv_free_energy(rows, geometry, params, self.units)
 
         return pseudo_log_likelihood_by_flips(v, free_energy, self.units, generator)
 
@@ -377,10 +357,10 @@ class ConvRBM(RBMBase):
     ) -> tuple[float, float]:
         geometry, params = trainer.geometry, self._trainer_parameters(trainer)
         v = subset.to(torch.float64)
-        error = conv_reconstruction_error(v, geometry, *params, self.units)
+        error = conv_reconstruction_error(v, geometry, params, self.units)
 
         def free_energy(rows: torch.Tensor) -> torch.Tensor:
-            return conv_free_energy(rows, geometry, *params, self.units)
+            return conv_free_energy(rows, geometry, params, self.units)
 
         pll = pseudo_log_likelihood_by_flips(v, free_energy, self.units, generator)
         return error, float(pll.mean())
@@ -390,8 +370,8 @@ class ConvRBM(RBMBase):
 
     def _history_log_likelihood(self, trainer: ConvTrainer, subset: torch.Tensor) -> float:
         geometry, params = trainer.geometry, self._trainer_parameters(trainer)
-        log_z = conv_exact_log_partition(geometry, *params, self.units)
-        free = conv_free_energy(subset.to(torch.float64), geometry, *params, self.units)
+        log_z = conv_exact_log_partition(geometry, params, self.units)
+        free = conv_free_energy(subset.to(torch.float64), geometry, params, self.units)
         return float(-free.mean()) - log_z
 
     # ------------------------------------------------------------------ probabilities
@@ -419,7 +399,7 @@ class ConvRBM(RBMBase):
                     f"exact ln Z needs a layer with <= {MAX_EXACT_UNITS} units, got "
                     f"{geometry.n_visible}x{geometry.n_hidden}; use method='ais'"
                 )
-            value = conv_exact_log_partition(geometry, *self._parameters(), self.units)
+            value = conv_exact_log_partition(geometry, self._parameters(), self.units)
             return (value, 0.0) if return_std else value
         return self.to_dense().log_partition(
             "ais",

@@ -234,12 +234,11 @@ def check_geometry(
 def conv_free_energy(
     v: torch.Tensor,
     geometry: ConvGeometry,
-    kernels: torch.Tensor,
-    a: torch.Tensor,
-    b: torch.Tensor,
+    params: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
     units: str,
 ) -> torch.Tensor:
     """F(v) = -a Σ_r v_r - Σ_cij f(b_c + (K * v)_cij), shape (n,)."""
+    kernels, a, b = params
     x = geometry.hidden_input(v, kernels, b)
     return -a * v.sum(dim=1) - rbm_functional.log_unit_partition(x, units).sum(dim=(1, 2, 3))
 
@@ -247,12 +246,11 @@ def conv_free_energy(
 def conv_hidden_free_energy(
     h: torch.Tensor,
     geometry: ConvGeometry,
-    kernels: torch.Tensor,
-    a: torch.Tensor,
-    b: torch.Tensor,
+    params: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
     units: str,
 ) -> torch.Tensor:
     """G(h) = -Σ_cij b_c h_cij - Σ_r f(a + (Kᵀ * h)_r), shape (n,)."""
+    kernels, a, b = params
     h4 = h.reshape(-1, *geometry.hidden_shape)
     x = geometry.visible_input(h4, kernels, a)
     return -(h4.sum(dim=(2, 3)) @ b) - rbm_functional.log_unit_partition(x, units).sum(dim=1)
@@ -260,14 +258,12 @@ def conv_hidden_free_energy(
 
 def conv_exact_log_partition(
     geometry: ConvGeometry,
-    kernels: torch.Tensor,
-    a: torch.Tensor,
-    b: torch.Tensor,
+    params: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
     units: str,
     layer: str | None = None,
 ) -> float:
     """Exact ln Z, enumerating ``layer`` ("visible", "hidden"; default the smaller one)."""
-    kernels, a, b = (t.to(torch.float64) for t in (kernels, a, b))
+    kernels, a, b = (t.to(torch.float64) for t in params)
     if layer is None:
         layer = "hidden" if geometry.n_hidden <= geometry.n_visible else "visible"
     n_units = geometry.n_hidden if layer == "hidden" else geometry.n_visible
@@ -277,19 +273,18 @@ def conv_exact_log_partition(
     for start in range(0, n_states, _CHUNK_STATES):
         stop = min(n_states, start + _CHUNK_STATES)
         states = rbm_functional.all_states(n_units, units, start, stop, device=kernels.device)
-        partial.append(torch.logsumexp(-free(states, geometry, kernels, a, b, units), dim=0))
+        partial.append(torch.logsumexp(-free(states, geometry, (kernels, a, b), units), dim=0))
     return float(torch.logsumexp(torch.stack(partial), dim=0))
 
 
 def conv_reconstruction_error(
     v: torch.Tensor,
     geometry: ConvGeometry,
-    kernels: torch.Tensor,
-    a: torch.Tensor,
-    b: torch.Tensor,
+    params: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
     units: str,
 ) -> float:
     """Mean squared error per visible unit of E[v | E[h | v]]."""
+    kernels, a, b = params
     hidden = rbm_functional.unit_mean(geometry.hidden_input(v, kernels, b), units)
     visible = rbm_functional.unit_mean(geometry.visible_input(hidden, kernels, a), units)
     return float(torch.mean((v - visible) ** 2))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-from .contrastive import ContrastiveDivergence
+from .contrastive import ContrastiveDivergence, Phases
 from .conv_geometry import ConvGeometry
 from .functional import unit_mean_
 from .training import TrainingConfig, initial_parameters
@@ -90,16 +90,9 @@ class ConvTrainer(ContrastiveDivergence):
         v_data = self.data.index_select(0, batch_index)
         return v_data, self.hidden_mean(v_data)
 
-    def update(
-        self,
-        v_data: torch.Tensor,
-        h_data: torch.Tensor,
-        v_model: torch.Tensor,
-        h_model: torch.Tensor,
-        learning_rate: float,
-        momentum: float,
-    ) -> None:
+    def update(self, phases: Phases, learning_rate: float, momentum: float) -> None:
         """The dense momentum step summed over the positions of every shared parameter."""
+        v_data, h_data, v_model, h_model = phases
         cfg = self.config
         alpha = learning_rate / v_data.shape[0]
         visible = torch.cat([v_data, v_model])

@@ -26,7 +26,7 @@ from ..errors import InputError
 from ._validation import SMALL_WORK, resolve_device, single_thread_if_small, torch_generator
 from .checkpoint import CheckpointMismatchError
 from .functional import check_rbm_units, layer_units, sample_from_mean
-from .hyperparameters import PER_LAYER
+from .hyperparameters import PER_LAYER, store_hyperparameters
 from .layer_cache import CheckpointDirectory, LayerCache
 from .rbm import RBM
 
@@ -105,32 +105,7 @@ centering, weight_init_std, history_samples
         matmul_dtype: str = "float32",
         verbose: bool = False,
     ) -> None:
-        self.layers = layers
-        self.units = units
-        self.learn_variance = learn_variance
-        self.missing = missing
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.cd_k = cd_k
-        self.persistent = persistent
-        self.reconstruction = reconstruction
-        self.l1 = l1
-        self.l2 = l2
-        self.momentum = momentum
-        self.initial_momentum = initial_momentum
-        self.momentum_switch_epoch = momentum_switch_epoch
-        self.learning_rate_schedule = learning_rate_schedule
-        self.learning_rate_decay = learning_rate_decay
-        self.centering = centering
-        self.weight_init_std = weight_init_std
-        self.history_samples = history_samples
-        self.propagate = propagate
-        self.random_state = random_state
-        self.device = device
-        self.dtype = dtype
-        self.matmul_dtype = matmul_dtype
-        self.verbose = verbose
+        store_hyperparameters(self, locals())
 
     # ------------------------------------------------------------------ set-up
 

@@ -30,6 +30,7 @@ __all__ = [
     "check_hyperparameter",
     "declared_defaults",
     "rbm_kwargs",
+    "store_hyperparameters",
 ]
 
 #: Largest learning rate accepted: float32's largest number (a larger step overflows at once).
@@ -146,55 +147,52 @@ TRAINING_PARAMETERS: tuple[str, ...] = tuple(
     name for name in RBM_PARAMETERS if name not in ("n_hidden", "random_state", "device", "verbose")
 )
 
-#: The ConvRBM's shared hyper-parameters (after its geometry ones), in ``__init__`` order.
-CONV_RBM_PARAMETERS: tuple[str, ...] = (
-    "units",
-    "learning_rate",
-    "batch_size",
-    "epochs",
-    "cd_k",
-    "persistent",
-    "reconstruction",
-    "l1",
-    "l2",
-    "momentum",
-    "initial_momentum",
-    "momentum_switch_epoch",
-    "weight_init_std",
-    "history_samples",
-    "random_state",
-    "device",
-    "dtype",
-    "verbose",
+#: The ConvRBM's shared hyper-parameters (after its geometry ones), in ``__init__`` order:
+#: no Gaussian units, missing values, schedules, centring or mixed precision.
+CONV_RBM_PARAMETERS: tuple[str, ...] = tuple(
+    name
+    for name in RBM_PARAMETERS
+    if name
+    not in (
+        "n_hidden",
+        "learn_variance",
+        "missing",
+        "learning_rate_schedule",
+        "learning_rate_decay",
+        "centering",
+        "impute_steps",
+        "matmul_dtype",
+    )
 )
 
 #: Where the ConvRBM's defaults differ from the dense RBM's.
 CONV_RBM_DEFAULTS: dict[str, Any] = {"learning_rate": 0.01}
 
-#: Hyper-parameters a DBN takes once for all layers or as one value per layer.
-PER_LAYER: tuple[str, ...] = (
-    "learning_rate",
-    "batch_size",
-    "epochs",
-    "cd_k",
-    "persistent",
-    "reconstruction",
-    "l1",
-    "l2",
-    "momentum",
-    "initial_momentum",
-    "momentum_switch_epoch",
-    "learning_rate_schedule",
-    "learning_rate_decay",
-    "centering",
-    "weight_init_std",
-    "history_samples",
+#: Hyper-parameters a DBN takes once for all layers or as one value per layer: those that
+#: shape one layer's training, from ``learning_rate`` to ``history_samples``.
+PER_LAYER: tuple[str, ...] = tuple(
+    name
+    for name in RBM_PARAMETERS[
+        RBM_PARAMETERS.index("learning_rate") : RBM_PARAMETERS.index("history_samples") + 1
+    ]
+    if name != "impute_steps"
 )
 
 #: The DBN's RBM hyper-parameters (after ``layers``; ``propagate`` is its own), in order.
 DBN_PARAMETERS: tuple[str, ...] = tuple(
     name for name in RBM_PARAMETERS if name not in ("n_hidden", "impute_steps")
 )
+
+
+def store_hyperparameters(estimator: Any, arguments: Mapping[str, Any]) -> None:
+    """Keep every ``__init__`` argument, unchanged, as the attribute of the same name.
+
+    scikit-learn's rule for estimators (validation waits for ``fit``); called as
+    ``store_hyperparameters(self, locals())`` first thing in ``__init__``.
+    """
+    for name, value in arguments.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
 
 
 def declared_defaults(names: tuple[str, ...], overrides: Mapping[str, Any] | None = None) -> dict:

@@ -34,7 +34,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._random import SeedLike
 from ..errors import InputError
-from . import functional as F
+from . import functional as rbm_functional
 from ._base import RBMBase
 from ._estimator import check_finite_rows
 from ._validation import (
@@ -50,6 +50,7 @@ from .checkpoint import (
     load_checkpoint,
 )
 from .history import HISTORY_KEYS, MAX_HISTORY_EXACT_UNITS, empty_history
+from .hyperparameters import store_hyperparameters
 from .partition import MAX_EXACT_UNITS, ais_log_partition, exact_log_partition
 from .training import (
     Trainer,
@@ -201,32 +202,7 @@ class RBM(RBMBase):
         matmul_dtype: str = "float32",
         verbose: bool = False,
     ) -> None:
-        self.n_hidden = n_hidden
-        self.units = units
-        self.learn_variance = learn_variance
-        self.missing = missing
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.cd_k = cd_k
-        self.persistent = persistent
-        self.reconstruction = reconstruction
-        self.l1 = l1
-        self.l2 = l2
-        self.momentum = momentum
-        self.initial_momentum = initial_momentum
-        self.momentum_switch_epoch = momentum_switch_epoch
-        self.learning_rate_schedule = learning_rate_schedule
-        self.learning_rate_decay = learning_rate_decay
-        self.centering = centering
-        self.weight_init_std = weight_init_std
-        self.impute_steps = impute_steps
-        self.history_samples = history_samples
-        self.random_state = random_state
-        self.device = device
-        self.dtype = dtype
-        self.matmul_dtype = matmul_dtype
-        self.verbose = verbose
+        store_hyperparameters(self, locals())
 
     # ------------------------------------------------------------------ validation
 
@@ -253,7 +229,7 @@ class RBM(RBMBase):
             raise InputTypeError(str(exc).strip().splitlines()[0]) from exc
         except ValueError as exc:
             raise InputError(str(exc).strip().splitlines()[0]) from exc
-        units = F.check_rbm_units(self.units)
+        units = rbm_functional.check_rbm_units(self.units)
         keep_nan = allow_missing and self.missing == "impute"
         hint = "" if keep_nan else ", or pass missing='impute' to have the model fill NaN"
         check_finite_rows(array, allow_nan=keep_nan, hint=hint)
@@ -301,18 +277,20 @@ class RBM(RBMBase):
 
     def _energy_tensor(self, v: torch.Tensor, h: torch.Tensor, params: tuple) -> torch.Tensor:
         """-a·x - b·h - x·W·h (+ ½|x|² + Σ ln σ for Gaussian units), x = v / σ."""
-        return F.energy(self._scaled(v), h, *params, self.units) + self._log_std_sum()
+        return rbm_functional.energy(self._scaled(v), h, *params, self.units) + self._log_std_sum()
 
     def _free_energy_tensor(self, v: torch.Tensor, params: tuple) -> torch.Tensor:
         """-a·x - Σ_j f(b_j + (xW)_j) (+ ½|x|² + Σ ln σ for Gaussian units), x = v / σ.
 
         f is softplus (binary) or ln(2 cosh) (spin), both evaluated stably.
         """
-        return F.free_energy(self._scaled(v), *params, self.units) + self._log_std_sum()
+        return (
+            rbm_functional.free_energy(self._scaled(v), *params, self.units) + self._log_std_sum()
+        )
 
     def _hidden_free_energy_tensor(self, h: torch.Tensor, params: tuple) -> torch.Tensor:
         """-b·h - Σ_i f(a_i + (Wh)_i)."""
-        return F.hidden_free_energy(h, *params, self.units)
+        return rbm_functional.hidden_free_energy(h, *params, self.units)
 
     def _pseudo_log_likelihood_tensor(
         self, v: torch.Tensor, params: tuple, generator: torch.Generator
@@ -382,7 +360,7 @@ class RBM(RBMBase):
                 f"biases must have shapes ({w.shape[0]},) and ({w.shape[1]},) to match weights "
                 f"{w.shape}, got {a.shape} and {b.shape}"
             )
-        units = F.check_rbm_units(units)
+        units = rbm_functional.check_rbm_units(units)
         rbm = cls(n_hidden=int(w.shape[1]), units=units, **hyper)
         rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_ = w, a, b
         if units == "gaussian":
@@ -573,7 +551,7 @@ class RBM(RBMBase):
         if trainer.log_std is not None:
             x = x / torch.exp(trainer.log_std).to(torch.float64)
             jacobian = float(trainer.log_std.to(torch.float64).sum())
-        free = F.free_energy(x, w64, a64, b64, units)
+        free = rbm_functional.free_energy(x, w64, a64, b64, units)
         return float(-free.mean()) - log_z - jacobian
 
     def _publish(self, trainer: Trainer) -> None:
@@ -651,7 +629,7 @@ class RBM(RBMBase):
         n_hidden = self.weights_.shape[1]
         prior = self._visible_mean(torch.zeros(1, n_hidden, dtype=v.dtype, device=device))
         v = torch.where(missing, prior.expand_as(v), v)
-        visible_units = F.layer_units(self.units)[0]
+        visible_units = rbm_functional.layer_units(self.units)[0]
         total = torch.zeros_like(v)
         first_counted = int(steps) // 2
         for step in range(int(steps)):
@@ -660,7 +638,9 @@ class RBM(RBMBase):
             if step >= first_counted:
                 total += mean
             std = self._visible_std(mean.dtype)
-            draw = F.sample_from_mean(mean if std is None else mean / std, visible_units, generator)
+            draw = rbm_functional.sample_from_mean(
+                mean if std is None else mean / std, visible_units, generator
+            )
             v = torch.where(missing, draw if std is None else draw * std, v)
         estimate = (total / (int(steps) - first_counted)).cpu().numpy()
         filled = data[rows]
@@ -756,11 +736,15 @@ def _redraw_missing(trainer: Trainer, missing: torch.Tensor) -> None:
     data, generator = trainer.data, trainer.generator
     v = data.index_select(0, rows)
     x = v if trainer.log_std is None else v * torch.exp(-trainer.log_std)
-    mean = F.unit_mean(torch.addmm(trainer.hidden_bias, x, trainer.weights), trainer.hidden_units)
-    h = F.sample_from_mean(mean, trainer.hidden_units, generator)
+    mean = rbm_functional.unit_mean(
+        torch.addmm(trainer.hidden_bias, x, trainer.weights), trainer.hidden_units
+    )
+    h = rbm_functional.sample_from_mean(mean, trainer.hidden_units, generator)
     visible_input = torch.addmm(trainer.visible_bias, h, trainer.weights.T)
-    draw = F.sample_from_mean(
-        F.unit_mean(visible_input, trainer.visible_units), trainer.visible_units, generator
+    draw = rbm_functional.sample_from_mean(
+        rbm_functional.unit_mean(visible_input, trainer.visible_units),
+        trainer.visible_units,
+        generator,
     )
     if trainer.log_std is not None:
         draw = draw * torch.exp(trainer.log_std)

@@ -64,7 +64,7 @@ from dataclasses import dataclass, replace
 
 import torch
 
-from .contrastive import DIVERGENCE_LIMIT, ContrastiveDivergence, TrainingDivergedError
+from .contrastive import DIVERGENCE_LIMIT, ContrastiveDivergence, Phases, TrainingDivergedError
 from .functional import layer_units, log_unit_partition, unit_mean, unit_mean_
 from .precision import MATMUL_DTYPES, resolve_matmul_dtype
 
@@ -366,16 +366,9 @@ class Trainer(ContrastiveDivergence):
             self._hidden_input(v, self._hidden[m : 2 * m], phase=1), self.hidden_units
         )
 
-    def update(
-        self,
-        v_data: torch.Tensor,
-        h_data: torch.Tensor,
-        v_model: torch.Tensor,
-        h_model: torch.Tensor,
-        learning_rate: float,
-        momentum: float,
-    ) -> None:
+    def update(self, phases: Phases, learning_rate: float, momentum: float) -> None:
         """Momentum step of W, a, b (and ln σ), centred when ``centering``."""
+        v_data, h_data, _v_model, h_model = phases
         cfg = self.config
         w, a, b = self.weights, self.visible_bias, self.hidden_bias
         m = self._m
