@@ -12,7 +12,6 @@ well as Kadanoff's?
 from __future__ import annotations
 
 import functools
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,15 +19,22 @@ from pathlib import Path
 import numpy as np
 
 from .. import io
-from .._json import jsonable
 from .._random import child_seeds
+from ..constants import J_CRITICAL
 from ..errors import InputError, check_int
-from ..locking import output_lock
-from ..models import J_CRITICAL
+from ._output import check_output_dir, locked_output_dir, write_json
+from .exponents_settings import TRANSFORM_CHOICES, ExponentsSettings
+from .verdict import Verdict
 
-__all__ = ["TRANSFORM_CHOICES", "run_exponents", "verdict"]
-
-TRANSFORM_CHOICES = ("majority", "majority3", "decimation", "learned")
+__all__ = [
+    "FIRST_STEP_KEY",
+    "TRANSFORM_CHOICES",
+    "ExponentsSettings",
+    "run",
+    "run_exponents",
+    "validate",
+    "verdict",
+]
 
 
 def _fmt(value: float | None) -> str:
@@ -40,94 +46,124 @@ def _deviation(best: dict, name: str, exact: float) -> float:
     return float("nan") if value is None else abs(float(value) - exact)
 
 
+#: Exact exponents of the 2D Ising model, and how close an estimate must come to count.
+_EXACT = {"y_T": 1.0, "y_h": 1.875}
+_TOLERANCE = {"y_T": 0.02, "y_h": 0.003}
+#: How close the learned first blocking step's y_T must come to 1 to count.
+FIRST_STEP_TOLERANCE = 0.03
+#: metrics key: is the learned first step's y_T within :data:`FIRST_STEP_TOLERANCE` of 1?
+FIRST_STEP_KEY = "learned_first_step_within_0.03"
+
+
 def verdict(learned: dict, majority: dict) -> dict:
     """Does the learned transform reproduce the exponents as well as majority rule?
 
     Each transform "reproduces" an exponent when its best estimate lies within
     max(3 standard errors, tolerance) of the exact value (tolerances 0.02 for y_T, 0.003
-    for y_h, the issue's targets). "As well as majority rule" means it reproduces every
-    exponent that majority rule reproduces. The first blocking step is reported too (the
-    moonshot: a learned step-1 |y_T - 1| < 0.03, where majority rule's is biased).
+    for y_h). "As well as majority rule" means it reproduces every exponent that majority
+    rule reproduces. The first blocking step is reported too: whether the learned step-1
+    |y_T - 1| < 0.03, where majority rule's first step is biased.
+
+    Returns
+    -------
+    dict
+        ``exponents`` (per exponent and transform: value, stderr, deviation, reproduces),
+        ``as_well_as_majority``, ``first_step_y_T``, :data:`FIRST_STEP_KEY` and
+        ``statement`` (the verdict as one sentence with its numbers).
     """
-    exact = {"y_T": 1.0, "y_h": 1.875}
-    tolerance = {"y_T": 0.02, "y_h": 0.003}
     out: dict = {"exponents": {}}
     for name in ("y_T", "y_h"):
         row = {}
         for label, result in (("learned", learned), ("majority", majority)):
             best = result["best"]
-            deviation = _deviation(best, name, exact[name])
+            deviation = _deviation(best, name, _EXACT[name])
             error = best.get(f"{name}_err") or 0.0
             row[label] = {
                 "value": best.get(name),
                 "stderr": best.get(f"{name}_err"),
                 "deviation": deviation,
                 "reproduces": bool(
-                    np.isfinite(deviation) and deviation <= max(3 * error, tolerance[name])
+                    np.isfinite(deviation) and deviation <= max(3 * error, _TOLERANCE[name])
                 ),
             }
         out["exponents"][name] = row
-    as_well = all(
-        row["learned"]["reproduces"] or not row["majority"]["reproduces"]
-        for row in out["exponents"].values()
-    )
     first = {}
     for label, result in (("learned", learned), ("majority", majority)):
         step = [e for e in result["estimates"] if e["level"] == 1 and e.get("measurable", True)]
         step = max(step, key=lambda e: e["n_operators"]) if step else {}
         first[label] = step.get("y_T")
-    moonshot = first["learned"] is not None and abs(first["learned"] - 1.0) < 0.03
-    parts = []
-    for name, row in out["exponents"].items():
-        parts.append(
-            f"{name}: learned {row['learned']['value']:.4f} ± {row['learned']['stderr'] or 0:.4f}, "
-            f"majority {row['majority']['value']:.4f} ± {row['majority']['stderr'] or 0:.4f} "
-            f"(exact {exact[name]:g})"
-        )
+    first_within = (
+        first["learned"] is not None and abs(first["learned"] - 1.0) < FIRST_STEP_TOLERANCE
+    )
+    judged = _as_well_as_majority(out["exponents"], first, first_within)
     out.update(
         {
-            "as_well_as_majority": bool(as_well),
+            "as_well_as_majority": judged.holds,
             "first_step_y_T": first,
-            "moonshot_first_step_within_0.03": bool(moonshot),
+            FIRST_STEP_KEY: bool(first_within),
             "statement": (
-                (
-                    "The learned transform reproduces the exponents as well as majority rule: "
-                    if as_well
-                    else "The learned transform does not reproduce the exponents as well as "
-                    "majority rule: "
-                )
-                + "; ".join(parts)
-                + ". First blocking step y_T: learned "
-                + _fmt(first["learned"])
-                + ", majority "
-                + _fmt(first["majority"])
-                + (
-                    " (the learned step-1 estimate is within 0.03 of 1)"
-                    if moonshot
-                    else " (the learned step-1 estimate is not within 0.03 of 1)"
-                )
-                + "."
-            ),
+                judged.statement
+                if judged.holds
+                else "The learned transform does not reproduce the exponents as well as "
+                "majority rule"
+            )
+            + ": "
+            + judged.evidence,
         }
     )
     return out
 
 
-def run_exponents(
-    size: int,
-    coupling: float = J_CRITICAL,
-    transform: str = "majority",
-    n_samples: int = 50_000,
-    seed: int = 0,
-    kernel_size: int = 2,
-    epochs: int = 5,
-    n_train: int = 2000,
+def _as_well_as_majority(exponents: dict, first: dict, first_within: bool) -> Verdict:
+    """The verdict of :func:`verdict`, with the numbers it was judged on."""
+    as_well = all(
+        row["learned"]["reproduces"] or not row["majority"]["reproduces"]
+        for row in exponents.values()
+    )
+    parts = [
+        f"{name}: learned {row['learned']['value']:.4f} ± {row['learned']['stderr'] or 0:.4f}, "
+        f"majority {row['majority']['value']:.4f} ± {row['majority']['stderr'] or 0:.4f} "
+        f"(exact {_EXACT[name]:g})"
+        for name, row in exponents.items()
+    ]
+    evidence = (
+        "; ".join(parts)
+        + ". First blocking step y_T: learned "
+        + _fmt(first["learned"])
+        + ", majority "
+        + _fmt(first["majority"])
+        + (
+            " (the learned step-1 estimate is within 0.03 of 1)"
+            if first_within
+            else " (the learned step-1 estimate is not within 0.03 of 1)"
+        )
+        + "."
+    )
+    return Verdict(
+        "The learned transform reproduces the exponents as well as majority rule",
+        as_well,
+        evidence,
+    )
+
+
+def run(
+    settings: ExponentsSettings,
     out_dir: str | Path | None = None,
-    model: str | Path | None = None,
     progress: bool = False,
     log: Callable[[str], None] | None = None,
 ) -> dict:
     """Sample, (train,) block and measure; optionally write ``report.html`` into ``out_dir``.
+
+    Parameters
+    ----------
+    settings : ExponentsSettings
+        Every setting of the measurement.
+    out_dir : path-like, optional
+        Where ``exponents.json``, ``report.html`` (and a trained ``model.h5``) go.
+    progress : bool
+        Show the sampler's progress on stderr.
+    log : callable, optional
+        Receives one-line stage messages.
 
     Returns
     -------
@@ -145,96 +181,116 @@ def run_exponents(
         same folder refuses with the holder's PID, and the lock of a killed run is taken over.
     """
     log = log or (lambda message: None)
-    if transform not in TRANSFORM_CHOICES:
-        raise InputError(f"unknown transform {transform!r}; use one of {TRANSFORM_CHOICES}")
-    out = Path(out_dir) if out_dir is not None else None
-    if out is not None and out.exists() and not out.is_dir():
-        raise InputError(f"{out} exists and is not a directory; choose another --out")
-    # refuse bad settings before any sampling
+    out = check_output_dir(out_dir) if out_dir is not None else None
+    levels = validate(settings)
+    work = functools.partial(_measure, settings, levels, progress=progress, log=log)
+    if out is None:
+        return work(None)
+    # One run per output folder (as for reproduce and sweep): a second run into the same
+    # --out refuses with the holder's PID; the lock of a killed run is taken over.
+    with locked_output_dir(out, "rg exponents") as locked:
+        return work(locked)
+
+
+def validate(settings: ExponentsSettings) -> int:
+    """Refuse bad settings before any sampling; return the number of blocking levels.
+
+    Raises
+    ------
+    InputError
+        One line naming the bad setting and the fix.
+    """
+    from ..ising import IsingSquare
+    from ..mc.sampler import DEFAULT_CPU_CHAINS, MAX_STRENGTH, _check_memory
     from ..rg.mcrg import MIN_BLOCKED_SIZE, MIN_SAMPLES, TRANSFORMS
 
+    size, transform, seed = settings.size, settings.transform, settings.seed
+    kernel_size = settings.kernel_size
+    if transform not in TRANSFORM_CHOICES:
+        raise InputError(f"unknown transform {transform!r}; use one of {TRANSFORM_CHOICES}")
     b = TRANSFORMS.get(transform, 2)
     if size % b or size // b < MIN_BLOCKED_SIZE:
         raise InputError(
             f"L = {size} must be divisible by b = {b} and leave at least a "
             f"{MIN_BLOCKED_SIZE}×{MIN_BLOCKED_SIZE} blocked lattice; choose another --size"
         )
-    if n_samples < MIN_SAMPLES:
+    if settings.n_samples < MIN_SAMPLES:
         raise InputError(
-            f"--samples must be at least {MIN_SAMPLES} configurations, got {n_samples}"
+            f"--samples must be at least {MIN_SAMPLES} configurations, got {settings.n_samples}"
         )
-    if model is not None and transform != "learned":
+    if settings.model is not None and transform != "learned":
         raise InputError("--model is a learned transform; use it with --transform learned")
     if transform == "learned" and kernel_size < 2:
         raise InputError(f"kernel_size must be at least the stride 2, got {kernel_size}")
     # the sampler's own checks, made here so that a refusal comes before any output
-    from ..mc.sampler import DEFAULT_CPU_CHAINS, MAX_STRENGTH, _check_memory
-    from ..models import IsingSquare
-
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError(f"seed must be a non-negative integer, got {seed!r}")
-    lattice = IsingSquare(size, coupling)
+    lattice = IsingSquare(size, settings.coupling)
     if abs(lattice.coupling) > MAX_STRENGTH:
         raise InputError(
             f"|coupling| must be <= {MAX_STRENGTH:g} for sampling, got {lattice.coupling:g}"
         )
-    _check_memory(n_samples + DEFAULT_CPU_CHAINS, size * size)  # Python ints: no overflow
+    _check_memory(settings.n_samples + DEFAULT_CPU_CHAINS, size * size)  # Python ints
     levels = 0
     while size % 2 ** (levels + 1) == 0 and size // 2 ** (levels + 1) >= MIN_BLOCKED_SIZE:
         levels += 1
-    if transform == "learned" and model is None:
-        check_int("epochs", epochs, minimum=1)
+    if transform == "learned" and settings.model is None:
+        check_int("epochs", settings.epochs, minimum=1)
         smallest = size // 2 ** max(levels - 1, 0)
         if kernel_size > smallest:
             raise InputError(
                 f"kernel_size {kernel_size} exceeds the smallest lattice it is trained on "
                 f"({smallest}×{smallest} at level {max(levels - 1, 0)}); use a smaller kernel"
             )
-    work = functools.partial(
-        _run_exponents,
-        size,
-        coupling,
-        transform,
-        n_samples,
-        seed,
-        kernel_size,
-        epochs,
-        n_train,
-        levels,
-        model=model,
-        progress=progress,
-        log=log,
-    )
-    if out is None:
-        return work(None)
-    # One run per output folder (as for reproduce and sweep): a second run into the same
-    # --out refuses with the holder's PID; the lock of a killed run is taken over.
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create {out} ({exc.strerror}); choose another --out") from exc
-    with output_lock(out, "rg exponents"):
-        return work(out)
+    return levels
 
 
-def _run_exponents(
+def run_exponents(
     size: int,
-    coupling: float,
-    transform: str,
-    n_samples: int,
-    seed: int,
-    kernel_size: int,
-    epochs: int,
-    n_train: int,
+    coupling: float = J_CRITICAL,
+    transform: str = "majority",
+    n_samples: int = 50_000,
+    seed: int = 0,
+    kernel_size: int = 2,
+    epochs: int = 5,
+    n_train: int = 2000,
+    out_dir: str | Path | None = None,
+    model: str | Path | None = None,
+    progress: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> dict:
+    """:func:`run` with the settings given one by one (see :class:`ExponentsSettings`)."""
+    settings = ExponentsSettings(
+        size=size,
+        coupling=coupling,
+        transform=transform,
+        n_samples=n_samples,
+        seed=seed,
+        kernel_size=kernel_size,
+        epochs=epochs,
+        n_train=n_train,
+        model=None if model is None else str(model),
+    )
+    return run(settings, out_dir, progress=progress, log=log)
+
+
+def _measure(
+    settings: ExponentsSettings,
     levels: int,
     out: Path | None,
-    model: str | Path | None,
     progress: bool,
     log: Callable[[str], None],
 ) -> dict:
-    """:func:`run_exponents`'s work, once its settings are checked (and ``out`` is locked)."""
+    """:func:`run`'s work, once its settings are checked (and ``out`` is locked)."""
     from ..rg import critical_samples, mcrg_exponents
 
+    size, coupling, transform, seed = (
+        settings.size, settings.coupling, settings.transform, settings.seed
+    )  # fmt: skip
+    n_samples, kernel_size, epochs, n_train = (
+        settings.n_samples, settings.kernel_size, settings.epochs, settings.n_train
+    )  # fmt: skip
+    model = settings.model
     sample_seed, mcrg_seed, train_seed = (int(s) for s in child_seeds(seed, 3))
     started = time.perf_counter()
     log(f"exponents: {n_samples} Wolff samples of {size}×{size} at K = {coupling:.6g}")
@@ -296,7 +352,6 @@ def _run_exponents(
                 overwrite=True,
                 metadata={"kind": "learned block-spin transform", "coupling": float(coupling)},
             )
-        with io.atomic_write(out / "exponents.json", overwrite=True) as tmp:
-            tmp.write_text(json.dumps(jsonable(result), indent=2, allow_nan=False))
+        write_json(result, out / "exponents.json")
         write_report(result, out)
     return result

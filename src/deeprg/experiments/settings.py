@@ -2,15 +2,5 @@
 
 from __future__ import annotations
 
-from .mehta_schwab_settings import (  # noqa: F401
-    CHOICES,
-    INCONSISTENCIES,
-    PRESETS,
-    RBM_SETTINGS,
-    SAMPLE_SETTINGS,
-    TRAINING_SETTINGS,
-    MehtaSchwabSettings,
-    ReproductionSettings,
-)
-
-__all__ = ["CHOICES", "INCONSISTENCIES", "PRESETS", "ReproductionSettings"]
+from .mehta_schwab_settings import *  # noqa: F403
+from .mehta_schwab_settings import __all__  # noqa: F401

@@ -34,10 +34,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import io
-from .._json import jsonable
 from ..errors import InputError
-from ..locking import output_lock
-from .settings import PRESETS, ReproductionSettings
+from ._output import locked_output_dir, write_json
+from .mehta_schwab_settings import PRESETS, MehtaSchwabSettings
 
 __all__ = [
     "SweepPoint",
@@ -47,6 +46,7 @@ __all__ = [
     "parse_sizes",
     "plan",
     "point_seed",
+    "run",
     "run_point",
     "run_sweep",
 ]
@@ -145,7 +145,7 @@ class SweepPoint:
     coupling: float
     size: int
     repeat: int
-    settings: ReproductionSettings
+    settings: MehtaSchwabSettings
 
     @property
     def key(self) -> str:
@@ -178,7 +178,7 @@ def plan(
         Base settings; ``overrides`` replace any of them. Without a ``layers`` override,
         the layers follow the size (:func:`layers_for_size`).
     """
-    from .mehta_schwab import _validate
+    from .mehta_schwab import validate
 
     if preset not in PRESETS:
         raise InputError(f"unknown preset {preset!r}; use one of {sorted(PRESETS)}")
@@ -217,7 +217,7 @@ def plan(
                     layers=tuple(layers),
                     seed=point_seed(seed, coupling, size, repeat),
                 )
-                _validate(settings, device)
+                validate(settings, device)
                 points.append(SweepPoint(float(coupling), int(size), repeat, settings))
     return points
 
@@ -243,7 +243,7 @@ def run_point(settings: dict, keep_files: bool = False, device: str = "cpu") -> 
     Parameters
     ----------
     settings : dict
-        :meth:`ReproductionSettings.as_dict` of the point.
+        :meth:`MehtaSchwabSettings.as_dict` of the point.
     keep_files : bool
         Also return ``samples.h5`` and ``model.h5`` as bytes.
 
@@ -253,15 +253,17 @@ def run_point(settings: dict, keep_files: bool = False, device: str = "cpu") -> 
         ``metrics`` (the contents of ``metrics.json``), ``files`` (name -> bytes),
         ``worker_pid`` and ``seconds``.
     """
-    from .mehta_schwab import run
+    from . import mehta_schwab
 
     _limit_threads()
     values = dict(settings)
     values["layers"] = tuple(values["layers"])
-    reproduction = ReproductionSettings(**values)
+    reproduction = MehtaSchwabSettings(**values)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="deeprg-point-") as tmp:
-        run(reproduction, tmp, preset="sweep", device=device, progress=False, log=lambda m: None)
+        mehta_schwab.run(
+            reproduction, tmp, preset="sweep", device=device, progress=False, log=lambda m: None
+        )
         metrics = json.loads((Path(tmp) / "metrics.json").read_text())
         files = {}
         if keep_files:
@@ -308,8 +310,7 @@ def _write_point(folder: Path, point: SweepPoint, payload: dict) -> None:
         "key": point.key,
         "worker_seconds": payload["seconds"],
     }
-    with io.atomic_write(folder / "metrics.json", overwrite=True) as tmp:
-        tmp.write_text(json.dumps(jsonable(metrics), indent=2, allow_nan=False))
+    write_json(metrics, folder / "metrics.json")
 
 
 def _open_client(workers: int | None, scheduler: str | None):
@@ -336,7 +337,7 @@ def _open_client(workers: int | None, scheduler: str | None):
     return Client(cluster), cluster
 
 
-def run_sweep(
+def run(
     points: Sequence[SweepPoint],
     out_dir: str | os.PathLike,
     workers: int | None = None,
@@ -373,15 +374,12 @@ def run_sweep(
         raise InputError(
             "give --workers (a local cluster) or --scheduler (a running one), not both"
         )
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out} exists and is not a directory; choose another --out")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create {out} ({exc.strerror}); choose another --out") from exc
-    with output_lock(out, "sweep mehta-schwab"):
+    with locked_output_dir(out_dir, "sweep mehta-schwab") as out:
         return _sweep_locked(points, out, workers, scheduler, keep_files, device, progress, log)
+
+
+#: The former name of :func:`run`.
+run_sweep = run
 
 
 def _sweep_locked(
@@ -394,7 +392,7 @@ def _sweep_locked(
     progress: bool,
     log: Callable[[str], None],
 ) -> SweepResult:
-    """:func:`run_sweep`'s work, while this process holds ``out``'s lock."""
+    """:func:`run`'s work, while this process holds ``out``'s lock."""
     from distributed import as_completed
 
     from .sweep_report import write_summary

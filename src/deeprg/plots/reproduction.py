@@ -2,21 +2,5 @@
 
 from __future__ import annotations
 
-from .mehta_schwab import (  # noqa: F401
-    _grid,
-    plot_block_spin_measures,
-    plot_receptive_fields,
-    plot_reconstructions,
-    plot_samples,
-    plot_size_distributions,
-    plot_training_curves,
-)
-
-__all__ = [
-    "plot_block_spin_measures",
-    "plot_receptive_fields",
-    "plot_reconstructions",
-    "plot_samples",
-    "plot_size_distributions",
-    "plot_training_curves",
-]
+from .mehta_schwab import *  # noqa: F403
+from .mehta_schwab import __all__, _grid  # noqa: F401
