@@ -1,7 +1,8 @@
 """DBN.fit with a layer cache does what the reproduction's greedy training does, bit for bit.
 
-``ReproductionLayers`` below is the layer cache of ``deeprg reproduce``: layer files under a
-settings key, stale checkpoints removed, the history and precision kept in each file.
+``_train_with_dbn`` below is the reproduction's training as one ``DBN.fit`` call: layer files
+under a settings key (:class:`KeyedLayerFiles`), stale checkpoints removed, the history and
+precision kept in each file.
 """
 
 from __future__ import annotations
@@ -15,53 +16,30 @@ import numpy as np
 from deeprg import io
 from deeprg.rbm import DBN, RBM
 from deeprg.rbm.hyperparameters import rbm_kwargs
-from deeprg.rbm.layer_cache import CheckpointDirectory, LayerCache
+from deeprg.rbm.layer_cache import CheckpointDirectory, KeyedLayerFiles
 
 
-class ReproductionLayers(LayerCache):
-    """Finished layers in ``layer{i}.h5`` under a settings key; checkpoints beside them."""
+class LayerFileStore:
+    """A one-layer model file under a settings key, as the reproduction writes it."""
 
-    def __init__(self, directory: Path, settings, training_settings: tuple, device: str) -> None:
-        self.directory = directory
-        self.directory.mkdir(exist_ok=True)
-        self.settings, self.training_settings, self.device = settings, training_settings, device
+    def __init__(self, device: str) -> None:
+        self.device = device
 
-    def key(self, index: int) -> str:
-        sizes = [int(n) for n in self.settings.layers[: index + 1]]
-        return self.settings.key(*self.training_settings) + "-" + "x".join(map(str, sizes))
+    def load(self, path: Path, key: str) -> RBM | None:
+        return io.load_cached_rbm(path, key, self.device)
 
-    def path(self, index: int) -> Path:
-        return self.directory / f"layer{index + 1}.h5"
-
-    def _checkpoint_path(self, index: int) -> Path:
-        return self.directory / f"layer{index + 1}-{self.key(index)}.ckpt"
-
-    def load(self, index: int, rbm: RBM) -> RBM | None:
-        return io.load_cached_rbm(self.path(index), self.key(index), self.device)
-
-    def describe(self, index: int) -> str:
-        return str(self.path(index))
-
-    def checkpoint(self, index: int) -> Path:
-        keep = self._checkpoint_path(index)
-        for stale in self.directory.glob(f"layer{index + 1}-*.ckpt"):
-            if stale.name != keep.name:
-                stale.unlink()
-        return keep
-
-    def store(self, index: int, rbm: RBM) -> None:
+    def save(self, value: RBM, path: Path, key: str) -> None:
         io.save_model(
-            rbm,
-            self.path(index),
+            value,
+            path,
             overwrite=True,
             metadata={
-                "settings_key": self.key(index),
-                "history": json.dumps(rbm.history_, default=float),
-                "matmul_dtype_used": rbm.matmul_dtype_,
-                "matmul_reason": rbm.matmul_reason_,
+                "settings_key": key,
+                "history": json.dumps(value.history_, default=float),
+                "matmul_dtype_used": value.matmul_dtype_,
+                "matmul_reason": value.matmul_reason_,
             },
         )
-        self._checkpoint_path(index).unlink(missing_ok=True)
 
 
 def _train_with_dbn(settings, samples, out: Path, device: str, progress: bool, log) -> DBN:
@@ -76,7 +54,12 @@ def _train_with_dbn(settings, samples, out: Path, device: str, progress: bool, l
         device=device,
         verbose=progress,
     )
-    cache = ReproductionLayers(out / "layers", settings, TRAINING_SETTINGS, device)
+
+    def key(index: int) -> str:
+        sizes = [int(n) for n in settings.layers[: index + 1]]
+        return settings.key(*TRAINING_SETTINGS) + "-" + "x".join(map(str, sizes))
+
+    cache = KeyedLayerFiles(out / "layers", key, LayerFileStore(device))
     data = mehta_schwab._units_data(samples.flat(), settings.units)
     return dbn.fit(data, layer_cache=cache, log=lambda line: log(f"training: {line}"))
 

@@ -6,10 +6,16 @@
   the dense RBM of :meth:`ConvRBM.to_dense`, with conv-based conditionals and training.
 - :class:`DBN`: a greedy layer-wise stack of RBMs with up/down passes and receptive fields.
 
-Modules: :mod:`~deeprg.rbm.functional` (energies, free energies, sampling on tensors),
-:mod:`~deeprg.rbm.training` (the CD-k/PCD update loop), :mod:`~deeprg.rbm.partition`
-(exact ln Z and AIS), :mod:`~deeprg.rbm.units` (binary <-> spin conversion),
-:mod:`~deeprg.rbm.checkpoint` (resumable training state), :mod:`~deeprg.rbm.dbn`.
+Modules: :mod:`~deeprg.rbm._base` (what RBM and ConvRBM share: sampling, scoring, the epoch
+loop), :mod:`~deeprg.rbm.hyperparameters` (the one declaration of the hyper-parameters and
+:func:`rbm_kwargs`), :mod:`~deeprg.rbm.contrastive` (the one CD-k/PCD chain),
+:mod:`~deeprg.rbm.training` (the dense update), :mod:`~deeprg.rbm.conv_geometry` and
+:mod:`~deeprg.rbm.conv_training` (the convolutional geometry and update),
+:mod:`~deeprg.rbm.functional` (energies, free energies, sampling on tensors),
+:mod:`~deeprg.rbm.partition` (exact ln Z and AIS), :mod:`~deeprg.rbm.units` (binary <-> spin
+conversion), :mod:`~deeprg.rbm.checkpoint` (resumable training state),
+:mod:`~deeprg.rbm.history` (the per-epoch history), :mod:`~deeprg.rbm.dbn` and
+:mod:`~deeprg.rbm.layer_cache` (where DBN.fit finds and keeps finished layers).
 
 Energy convention (docs/conventions.md): E(v, h) = -a·v - b·h - v·W·h; the paper's (Mehta & Schwab)
 parameters are the negatives of ours.
@@ -20,6 +26,8 @@ from __future__ import annotations
 from .checkpoint import CheckpointMismatchError
 from .conv import ConvRBM
 from .dbn import DBN
+from .hyperparameters import rbm_kwargs
+from .layer_cache import CheckpointDirectory, KeyedLayerFiles, LayerCache
 from .partition import MAX_EXACT_UNITS, AISResult, ais_log_partition, exact_log_partition
 from .rbm import RBM
 from .training import TrainingDivergedError
@@ -30,13 +38,17 @@ __all__ = [
     "MAX_EXACT_UNITS",
     "RBM",
     "AISResult",
+    "CheckpointDirectory",
     "CheckpointMismatchError",
     "ConvRBM",
+    "KeyedLayerFiles",
+    "LayerCache",
     "TrainingDivergedError",
     "ais_log_partition",
     "binary_to_spin",
     "convert_parameters",
     "convert_states",
     "exact_log_partition",
+    "rbm_kwargs",
     "spin_to_binary",
 ]
