@@ -119,7 +119,7 @@ class ConvRBM(RBMBase):
     n_features_in_ : int
         Ly·Lx.
     history_ : dict of lists
-        The keys of :data:`deeprg.rbm.rbm.HISTORY_KEYS`, per epoch, as for RBM.
+        The keys of :data:`deeprg.rbm.history.HISTORY_KEYS`, per epoch, as for RBM.
     """
 
     def __init__(

@@ -35,6 +35,7 @@ from . import functional as rbm_functional
 
 __all__ = [
     "ConvGeometry",
+    "KernelParameters",
     "check_geometry",
     "conv_exact_log_partition",
     "conv_free_energy",
@@ -44,6 +45,10 @@ __all__ = [
 
 #: States per chunk of the exact enumeration of ln Z.
 _CHUNK_STATES = 2**14
+
+
+#: (kernels (C, k, k), visible bias (), hidden bias (C,)) of a convolutional RBM.
+KernelParameters = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
 
 @dataclass(frozen=True)
@@ -234,7 +239,7 @@ def check_geometry(
 def conv_free_energy(
     v: torch.Tensor,
     geometry: ConvGeometry,
-    params: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    params: KernelParameters,
     units: str,
 ) -> torch.Tensor:
     """F(v) = -a Σ_r v_r - Σ_cij f(b_c + (K * v)_cij), shape (n,)."""
@@ -246,7 +251,7 @@ def conv_free_energy(
 def conv_hidden_free_energy(
     h: torch.Tensor,
     geometry: ConvGeometry,
-    params: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    params: KernelParameters,
     units: str,
 ) -> torch.Tensor:
     """G(h) = -Σ_cij b_c h_cij - Σ_r f(a + (Kᵀ * h)_r), shape (n,)."""
@@ -258,7 +263,7 @@ def conv_hidden_free_energy(
 
 def conv_exact_log_partition(
     geometry: ConvGeometry,
-    params: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    params: KernelParameters,
     units: str,
     layer: str | None = None,
 ) -> float:
@@ -280,7 +285,7 @@ def conv_exact_log_partition(
 def conv_reconstruction_error(
     v: torch.Tensor,
     geometry: ConvGeometry,
-    params: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    params: KernelParameters,
     units: str,
 ) -> float:
     """Mean squared error per visible unit of E[v | E[h | v]]."""

@@ -12,7 +12,7 @@ product W^(1)…W^(l) of shape (n_visible, n_hidden_l), shown per hidden unit on
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from numbers import Integral
 from typing import Any
 
@@ -37,6 +37,10 @@ __all__ = ["DBN", "PER_LAYER", "LayerCache"]
 #: paper's 100-25 top RBM (5·10^6 per product) took 1.5-2 s on one thread and 1.3-21 s on two
 #: on a shared two-core machine.
 CHAIN_SMALL_WORK = 16 * SMALL_WORK
+
+
+#: A learning-rate schedule: a name, or a callable epoch -> factor.
+Schedule = str | Callable[[int], float]
 
 
 class DBN(TransformerMixin, BaseEstimator):
@@ -82,22 +86,22 @@ centering, weight_init_std, history_samples
         units: str = "binary",
         learn_variance: bool = False,
         missing: str = "refuse",
-        learning_rate: Any = 0.1,
-        batch_size: Any = 100,
-        epochs: Any = 10,
-        cd_k: Any = 1,
-        persistent: Any = False,
-        reconstruction: Any = "mean",
-        l1: Any = 0.0,
-        l2: Any = 0.0,
-        momentum: Any = 0.9,
-        initial_momentum: Any = 0.5,
-        momentum_switch_epoch: Any = 5,
-        learning_rate_schedule: Any = "constant",
-        learning_rate_decay: Any = 0.0,
-        centering: Any = False,
-        weight_init_std: Any = 0.01,
-        history_samples: Any = 1000,
+        learning_rate: float | Sequence[float] = 0.1,
+        batch_size: int | Sequence[int] = 100,
+        epochs: int | Sequence[int] = 10,
+        cd_k: int | Sequence[int] = 1,
+        persistent: bool | Sequence[bool] = False,
+        reconstruction: str | Sequence[str] = "mean",
+        l1: float | Sequence[float] = 0.0,
+        l2: float | Sequence[float] = 0.0,
+        momentum: float | Sequence[float] = 0.9,
+        initial_momentum: float | Sequence[float | None] | None = 0.5,
+        momentum_switch_epoch: int | Sequence[int] = 5,
+        learning_rate_schedule: Schedule | Sequence[Schedule] = "constant",
+        learning_rate_decay: float | Sequence[float] = 0.0,
+        centering: bool | Sequence[bool] = False,
+        weight_init_std: float | Sequence[float] = 0.01,
+        history_samples: int | Sequence[int] = 1000,
         propagate: str = "mean",
         random_state: SeedLike = None,
         device: str = "cpu",

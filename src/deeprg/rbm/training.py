@@ -51,6 +51,10 @@ product operands, so that it stays a small fraction of the faster epoch. ``"tflo
 (CUDA) keeps float32 tensors and lets the epoch's products use TF32 tensor cores; ``"auto"``
 is resolved before training (:mod:`deeprg.rbm.precision`).
 
+The loop itself (epochs, the negative-phase Gibbs chain, the persistent chains, the
+divergence check) is :class:`~deeprg.rbm.contrastive.ContrastiveDivergence`'s, shared with
+the convolutional trainer; :class:`Trainer` supplies the dense moves and the update.
+
 Speed: every buffer is preallocated; each update is five (CD-1 or PCD-1) matrix products
 of the mini-batch with W (the two statistics products fused into one), element-wise work in
 place, and no host-device synchronisation.
