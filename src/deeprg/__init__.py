@@ -48,6 +48,7 @@ __all__ = [
     "analysis",
     "exact",
     "io",
+    "ising",
     "mc",
     "rbm",
     "read_data",

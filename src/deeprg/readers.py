@@ -28,30 +28,11 @@ from typing import Any
 
 import numpy as np
 
+from . import preprocessing as _preprocessing
 from .atomic import os_error_reason
 from .errors import InputError
-from .preprocessing import (
-    MISSING_POLICIES,
-    TRAIN_HINT,
-    UNIT_RANGE,
-    Preprocessing,
-    check_unit_range,
-    drop_missing,
-    parse_binarize,
-)
 
-__all__ = [
-    "IMAGE_SUFFIXES",
-    "MISSING_POLICIES",
-    "TRAIN_HINT",
-    "UNIT_RANGE",
-    "Preprocessing",
-    "check_unit_range",
-    "drop_missing",
-    "parse_binarize",
-    "parse_columns",
-    "read_data",
-]
+__all__ = ["IMAGE_SUFFIXES", "parse_columns", "read_data"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf")
@@ -411,3 +392,10 @@ def parse_columns(columns: str | list[str] | tuple[str, ...] | None) -> list[str
     if not items or any(not item for item in items):
         raise InputError(f"--columns must be comma-separated names like a,b,c, got {columns!r}")
     return items
+
+
+def __getattr__(name: str) -> Any:
+    """The names of :mod:`deeprg.preprocessing`, importable from here as they always were."""
+    if name in _preprocessing.__all__:
+        return getattr(_preprocessing, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,22 +16,9 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from . import __version__
+from . import __version__, hdf5
 from .atomic import atomic_write
 from .errors import InputError
-from .hdf5 import (
-    FORMAT_VERSION,
-    LIBVER,
-    SAMPLES_FORMAT,
-    attribute_value,
-    create_dataset,
-    number_attr,
-    read_dataset,
-    reading,
-    real_array,
-    seed_attr,
-    text_attr,
-)
 from .ising import make_model
 from .samples import SampleSet
 
@@ -47,20 +34,23 @@ def save_samples(samples: SampleSet, path: str | os.PathLike, overwrite: bool = 
         The path written.
     """
     model = samples.model
-    with atomic_write(path, overwrite=overwrite) as tmp, h5py.File(tmp, "w", libver=LIBVER) as f:
+    with (
+        atomic_write(path, overwrite=overwrite) as tmp,
+        h5py.File(tmp, "w", libver=hdf5.LIBVER) as f,
+    ):
         # Uncompressed: gzip costs ~0.6 s on the paper's 32 MB of spins, more than sampling them.
-        create_dataset(f, "spins", np.asarray(samples.spins, dtype=np.int8))
-        create_dataset(f, "energy", np.asarray(samples.energy, dtype=np.float64))
-        create_dataset(f, "magnetization", np.asarray(samples.magnetization, dtype=np.float64))
+        hdf5.create_dataset(f, "spins", np.asarray(samples.spins, dtype=np.int8))
+        hdf5.create_dataset(f, "energy", np.asarray(samples.energy, dtype=np.float64))
+        hdf5.create_dataset(f, "magnetization", np.asarray(samples.magnetization, dtype=np.float64))
         attrs = {
-            "format": SAMPLES_FORMAT,
-            "format_version": FORMAT_VERSION,
+            "format": hdf5.SAMPLES_FORMAT,
+            "format_version": hdf5.FORMAT_VERSION,
             "model": model.name,
             "size": model.size,
             "coupling": model.coupling,
             "field": model.field,
             "algorithm": samples.algorithm,
-            "seed": seed_attr(samples.seed),
+            "seed": hdf5.seed_attr(samples.seed),
             "deeprg_version": __version__,
             "tau_energy": float(samples.tau_energy),
             "tau_abs_magnetization": float(samples.tau_abs_magnetization),
@@ -71,7 +61,7 @@ def save_samples(samples: SampleSet, path: str | os.PathLike, overwrite: bool = 
         for key, value in samples.extra.items():
             attrs.setdefault(f"extra_{key}", value)
         for key, value in attrs.items():
-            f.attrs[key] = attribute_value(value)
+            f.attrs[key] = hdf5.attribute_value(value)
     return Path(path)
 
 
@@ -86,26 +76,28 @@ def load_samples(path: str | os.PathLike) -> SampleSet:
         not ±1 integers of shape (n, *lattice_shape) with n >= 1, energies or
         magnetisations that are not one finite number per sample or do not match the spins.
     """
-    with reading(path, SAMPLES_FORMAT) as f:
+    with hdf5.reading(path, hdf5.SAMPLES_FORMAT) as f:
         attrs = dict(f.attrs)
         model = make_model(
-            text_attr(attrs, "model", path),
-            number_attr(attrs, "size", path, int),
-            number_attr(attrs, "coupling", path, float),
-            number_attr(attrs, "field", path, float),
+            hdf5.text_attr(attrs, "model", path),
+            hdf5.number_attr(attrs, "size", path, int),
+            hdf5.number_attr(attrs, "coupling", path, float),
+            hdf5.number_attr(attrs, "field", path, float),
         )
-        spins = read_dataset(f, "spins", path)
-        energy = real_array(read_dataset(f, "energy", path), path, "energy", ndim=1)
-        magnetization = real_array(
-            read_dataset(f, "magnetization", path), path, "magnetization", ndim=1
+        spins = hdf5.read_dataset(f, "spins", path)
+        energy = hdf5.real_array(hdf5.read_dataset(f, "energy", path), path, "energy", ndim=1)
+        magnetization = hdf5.real_array(
+            hdf5.read_dataset(f, "magnetization", path), path, "magnetization", ndim=1
         )
-        seed = number_attr(attrs, "seed", path, int, default=-1)
-        tau_energy = number_attr(attrs, "tau_energy", path, float, np.nan, finite=False)
-        tau_abs_m = number_attr(attrs, "tau_abs_magnetization", path, float, np.nan, finite=False)
-        burn_in = number_attr(attrs, "burn_in", path, int, default=0)
-        thin = number_attr(attrs, "thin", path, int, default=1)
-        n_chains = number_attr(attrs, "n_chains", path, int, default=1)
-        algorithm = text_attr(attrs, "algorithm", path, default="unknown")
+        seed = hdf5.number_attr(attrs, "seed", path, int, default=-1)
+        tau_energy = hdf5.number_attr(attrs, "tau_energy", path, float, np.nan, finite=False)
+        tau_abs_m = hdf5.number_attr(
+            attrs, "tau_abs_magnetization", path, float, np.nan, finite=False
+        )
+        burn_in = hdf5.number_attr(attrs, "burn_in", path, int, default=0)
+        thin = hdf5.number_attr(attrs, "thin", path, int, default=1)
+        n_chains = hdf5.number_attr(attrs, "n_chains", path, int, default=1)
+        algorithm = hdf5.text_attr(attrs, "algorithm", path, default="unknown")
         extra = {k[len("extra_") :]: v for k, v in attrs.items() if k.startswith("extra_")}
     spins = np.asarray(spins)
     if spins.ndim != 1 + len(model.lattice_shape) or spins.shape[1:] != model.lattice_shape:

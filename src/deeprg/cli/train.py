@@ -190,7 +190,8 @@ def command(data: str, out: str, **options) -> None:
     from pathlib import Path
 
     from ..errors import InputError
-    from ..readers import Preprocessing, drop_missing, parse_binarize, parse_columns, read_data
+    from ..preprocessing import Preprocessing, drop_missing, parse_binarize
+    from ..readers import parse_columns, read_data
 
     out_path = check_output_path(out, options["overwrite"])
     if not Path(data).exists():

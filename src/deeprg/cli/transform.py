@@ -60,7 +60,8 @@ def _prepare(model: str, data: str, options: dict):
     """Checks everything before any work; returns (dbn, depth, preprocessing, rows, info, out)."""
     from ..errors import InputError
     from ..io import load_layers, load_model
-    from ..readers import Preprocessing, drop_missing, parse_columns, read_data
+    from ..preprocessing import Preprocessing, drop_missing
+    from ..readers import parse_columns, read_data
 
     out = check_output_path(options["out"], options["overwrite"])
     if out.suffix.lower() not in OUT_SUFFIXES:
