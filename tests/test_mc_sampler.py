@@ -245,6 +245,7 @@ def test_wolff_cluster_at_p_one_is_the_satisfied_bond_component(model):
     """With p = 1 a Wolff update flips exactly one connected component of satisfied bonds,
     also on frustrated lattices, where a member can neighbour another member through an
     unsatisfied bond (marking members by their flipped spin would re-add it)."""
+    from deeprg.mc._records import empty_records
     from deeprg.mc._rng import TWO_POW_53
     from deeprg.mc.wolff import wolff_run
 
@@ -255,10 +256,10 @@ def test_wolff_cluster_at_p_one_is_the_satisfied_bond_component(model):
         before = rng.choice(np.array([-1, 1], dtype=np.int8), size=(1, model.n_spins))
         spins = before.copy()
         flipped = np.zeros(1, dtype=np.int64)
-        empty = np.empty((1, 0, model.n_spins), dtype=np.int8)
-        bond, mag = np.empty((1, 1), dtype=np.int64), np.empty((1, 1), dtype=np.int64)
+        out = empty_records(1, 1, model.n_spins, store=False)
         states = np.array([trial], dtype=np.uint64)
-        wolff_run(spins, states, nbr, TWO_POW_53, sign, 0.0, 1, 1, False, empty, bond, mag, flipped)
+        wolff_run(spins, states, nbr, TWO_POW_53, sign, 0.0, 1, out, flipped)
+        mag = out.magnetization
         members = set(np.flatnonzero(spins[0] != before[0]).tolist())
         assert flipped[0] == len(members) >= 1
         site = min(members)
@@ -314,6 +315,7 @@ def test_wolff_observables_match_the_configurations_on_small_tori(model):
 
 
 def test_wolff_chains_do_not_depend_on_the_thread_count():
+    from deeprg.mc._records import empty_records
     from deeprg.mc._rng import probability_threshold
     from deeprg.mc.wolff import wolff_run
 
@@ -324,11 +326,10 @@ def test_wolff_chains_do_not_depend_on_the_thread_count():
     results = []
     for threads in (1, 2, 3):
         spins, states = start.copy(), np.arange(3, dtype=np.uint64) + 9
-        out = np.empty((3, 5, 64), dtype=np.int8)
-        bond, mag = np.empty((3, 5), dtype=np.int64), np.empty((3, 5), dtype=np.int64)
+        out = empty_records(3, 5, 64, store=True)
         flipped = np.zeros(3, dtype=np.int64)
-        wolff_run(spins, states, nbr, p_add, 1, 0.05, 5, 7, True, out, bond, mag, flipped, threads)
-        results.append((spins, states, out, bond, mag, flipped))
+        wolff_run(spins, states, nbr, p_add, 1, 0.05, 7, out, flipped, threads)
+        results.append((spins, states, *out, flipped))
     for other in results[1:]:
         for a, b in zip(results[0], other, strict=True):
             np.testing.assert_array_equal(a, b)

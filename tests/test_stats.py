@@ -46,6 +46,20 @@ def test_jackknife_nonfinite_policies():
     assert math.isnan(jackknife_stderr([1.0]))
     with pytest.raises(InputError):
         jackknife_stderr(values, nonfinite="ignore")
+    with pytest.raises(InputError):
+        jackknife_stderr(values, rounding="float32")
+
+
+def test_jackknife_roundings_agree_and_columns_match_the_scalar_form():
+    rng = np.random.default_rng(7)
+    table = 1.0 + 0.01 * rng.standard_normal((20, 3))
+    for column in table.T:
+        assert jackknife_stderr(column, rounding="sum") == pytest.approx(
+            jackknife_stderr(column), rel=1e-14
+        )
+    per_column = jackknife_stderr(table, axis=0)
+    assert per_column.shape == (3,)
+    np.testing.assert_allclose(per_column, [jackknife_stderr(c) for c in table.T], rtol=1e-14)
 
 
 def test_jackknife_of_a_nonlinear_statistic_matches_the_delta_method():

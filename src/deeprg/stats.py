@@ -70,40 +70,56 @@ def mean_stderr(values: object) -> tuple[float, float]:
     return float(finite.mean()), float(finite.std(ddof=1) / np.sqrt(len(finite)))
 
 
-def jackknife_stderr(leave_one_out: object, nonfinite: str = "propagate") -> float:
+def jackknife_stderr(
+    leave_one_out: object,
+    nonfinite: str = "propagate",
+    rounding: str = "variance",
+    axis: int | None = None,
+) -> float | np.ndarray:
     """Jackknife standard error from leave-one-out estimates.
 
     Parameters
     ----------
-    leave_one_out : array_like of shape (k,)
+    leave_one_out : array_like of shape (k,), or (k, ...) with ``axis=0``
         θ_i, the estimate recomputed without item (or bin) i.
     nonfinite : {"propagate", "omit"}, default "propagate"
         "propagate": NaN when any θ_i is not finite (an estimate that fails on one
-        subsample is not trusted); "omit": drop the non-finite θ_i and use the rest.
+        subsample is not trusted); "omit": drop the non-finite θ_i and use the rest
+        (only with ``axis=None``).
+    rounding : {"variance", "sum"}, default "variance"
+        The order of the floating-point operations: "variance" evaluates
+        sqrt((k − 1) · var(θ)), "sum" evaluates sqrt((k − 1)/k · Σ (θ_i − θ̄)²). They are
+        equal in exact arithmetic and differ in the last bit about once in six; MCRG's
+        recorded errors use "sum".
+    axis : {None, 0}, default None
+        None: one error from all values (a float). 0: one error per column of a
+        (k, ...) array (an array; non-finite values propagate).
 
     Returns
     -------
-    float
+    float or numpy.ndarray
         sqrt((k − 1)/k Σ_i (θ_i − θ̄)²) over the k values used; NaN when k < 2.
-
-    Notes
-    -----
-    The two policies evaluate the same formula with a different order of rounding
-    ("propagate": (k−1)/k · Σ, "omit": (k−1) · Σ/k), so that results recorded with either
-    reproduce bit for bit.
     """
-    values = np.asarray(leave_one_out, dtype=np.float64).ravel()
-    if nonfinite == "propagate":
-        k = values.size
-        if k < 2 or not np.all(np.isfinite(values)):
-            return float("nan")
-        return float(math.sqrt((k - 1) / k * np.sum((values - values.mean()) ** 2)))
+    if nonfinite not in ("propagate", "omit"):
+        raise InputError(f"nonfinite must be 'propagate' or 'omit', got {nonfinite!r}")
+    if rounding not in ("variance", "sum"):
+        raise InputError(f"rounding must be 'variance' or 'sum', got {rounding!r}")
+    values = np.asarray(leave_one_out, dtype=np.float64)
+    if axis is not None:
+        if axis != 0 or nonfinite != "propagate" or rounding != "variance":
+            raise InputError("axis=0 supports nonfinite='propagate', rounding='variance' only")
+        return np.sqrt((values.shape[0] - 1) * values.var(axis=0))
+    values = values.ravel()
     if nonfinite == "omit":
         values = values[np.isfinite(values)]
-        if values.size < 2:
-            return float("nan")
-        return float(np.sqrt((values.size - 1) * np.var(values)))
-    raise InputError(f"nonfinite must be 'propagate' or 'omit', got {nonfinite!r}")
+    elif not np.all(np.isfinite(values)):
+        return float("nan")
+    k = values.size
+    if k < 2:
+        return float("nan")
+    if rounding == "sum":
+        return float(math.sqrt((k - 1) / k * np.sum((values - values.mean()) ** 2)))
+    return float(np.sqrt((k - 1) * np.var(values)))
 
 
 def block_jackknife(
@@ -148,7 +164,7 @@ def block_jackknife(
         leave_out.append(
             statistic(*[(t - s[b]) / rest for t, s in zip(totals, block_sums, strict=True)])
         )
-    return jackknife_stderr(np.asarray(leave_out, dtype=np.float64), nonfinite="omit")
+    return jackknife_stderr(leave_out, nonfinite="omit")
 
 
 def bootstrap_stderr(

@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from ._records import bond_sum, magnetization, write_record
 from ._rng import next_u53, probability_threshold
-from .wolff import _bond_sum, _magnetization
 
 __all__ = ["local_run", "local_thresholds"]
 
@@ -55,20 +55,7 @@ def _neighbour_sum(chain, nbr, i, z):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def local_run(
-    spins,
-    states,
-    nbr,
-    order,
-    heat_bath,
-    thresholds,
-    n_records,
-    sweeps_per_record,
-    store,
-    out_spins,
-    out_bond_sum,
-    out_magnetization,
-):
+def local_run(spins, states, nbr, order, heat_bath, thresholds, sweeps_per_record, out):
     """Run independent Metropolis or heat-bath chains in parallel (one thread per chain).
 
     Parameters
@@ -85,21 +72,21 @@ def local_run(
         Heat-bath instead of Metropolis.
     thresholds : array of shape (2, z + 1), int64
         From :func:`local_thresholds`.
-    n_records, sweeps_per_record : int
-        Record after every ``sweeps_per_record`` sweeps, ``n_records`` times.
-    store : bool
-        Copy configurations into ``out_spins``.
-    out_spins : array of shape (n_chains, n_records, n_spins), int8
-    out_bond_sum, out_magnetization : arrays of shape (n_chains, n_records), int64
+    sweeps_per_record : int
+        Record after every ``sweeps_per_record`` sweeps, as many times as ``out`` has
+        records.
+    out : Records
+        Filled as by :func:`deeprg.mc.wolff.wolff_run`.
     """
     n_chains, n = spins.shape
     z = nbr.shape[1]
+    out_spins, out_bond_sum, out_magnetization = out  # numba writes lost via a tuple
     for c in prange(n_chains):
         chain = spins[c]
         state = states[c]
-        bond_sum = _bond_sum(chain, nbr)
-        magnetization = _magnetization(chain)
-        for r in range(n_records):
+        bonds = bond_sum(chain, nbr)
+        mag = magnetization(chain)
+        for r in range(out_bond_sum.shape[1]):
             for _ in range(sweeps_per_record):
                 for idx in range(n):
                     i = order[idx]
@@ -113,10 +100,7 @@ def local_run(
                         new = -s if u < thresholds[(s + 1) >> 1, column] else s
                     chain[i] = new
                     change = new - s
-                    bond_sum += change * neighbour_sum
-                    magnetization += change
-            out_bond_sum[c, r] = bond_sum
-            out_magnetization[c, r] = magnetization
-            if store:
-                out_spins[c, r, :] = chain
+                    bonds += change * neighbour_sum
+                    mag += change
+            write_record(out_spins[c], out_bond_sum[c], out_magnetization[c], r, chain, bonds, mag)
         states[c] = state

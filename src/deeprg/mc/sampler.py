@@ -24,6 +24,7 @@ from ..errors import InputError, check_int
 from ..models import IsingChain, IsingModel, IsingSquare
 from ..samples import SampleSet
 from ._lattice import checkerboard_order, neighbour_table
+from ._records import empty_records
 from ._rng import probability_threshold, seed_states
 from .autocorrelation import integrated_autocorrelation_time
 
@@ -85,38 +86,26 @@ class _NumbaEngine:
         return float(self.flipped.sum() / total) if total else float("nan")
 
     def run(self, n_records: int, per_record: int, store: bool):
-        n_chains, n = self.spins.shape
-        out_spins = np.empty((n_chains, n_records if store else 0, n), dtype=np.int8)
-        out_bond = np.empty((n_chains, n_records), dtype=np.int64)
-        out_mag = np.empty((n_chains, n_records), dtype=np.int64)
-        args = (int(n_records), int(per_record), bool(store), out_spins, out_bond, out_mag)
+        out = empty_records(self.spins.shape[0], int(n_records), self.spins.shape[1], store)
+        per_record = int(per_record)
         field = float(self.model.field)
         if self.algorithm == "wolff":
             from .wolff import wolff_run
 
-            wolff_run(
-                self.spins, self.states, self.nbr, self.p_add, self.sign, field, *args, self.flipped
-            )
+            move = (self.p_add, self.sign, field)
+            wolff_run(self.spins, self.states, self.nbr, *move, per_record, out, self.flipped)
             self.cluster_updates += n_records * per_record
         elif self.algorithm == "swendsen-wang":
             from .swendsen_wang import swendsen_wang_run
 
-            swendsen_wang_run(
-                self.spins, self.states, self.nbr, self.p_add, self.sign, field, *args
-            )
+            move = (self.p_add, self.sign, field)
+            swendsen_wang_run(self.spins, self.states, self.nbr, *move, per_record, out)
         else:
             from .local import local_run
 
-            local_run(
-                self.spins,
-                self.states,
-                self.nbr,
-                self.order,
-                self.algorithm == "heat-bath",
-                self.thresholds,
-                *args,
-            )
-        return (out_spins if store else None), out_bond, out_mag
+            rule = (self.order, self.algorithm == "heat-bath", self.thresholds)
+            local_run(self.spins, self.states, self.nbr, *rule, per_record, out)
+        return (out.spins if store else None), out.bond_sum, out.magnetization
 
 
 class _TorchEngine:

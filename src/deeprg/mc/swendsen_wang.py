@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from ._records import bond_sum, magnetization, write_record
 from ._rng import next_u53
-from .wolff import _bond_sum, _magnetization
 
 __all__ = ["swendsen_wang_run"]
 
@@ -70,39 +70,25 @@ def _swendsen_wang_update(spins, nbr, p_add_threshold, sign, field, parent, clus
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def swendsen_wang_run(
-    spins,
-    states,
-    nbr,
-    p_add_threshold,
-    sign,
-    field,
-    n_records,
-    updates_per_record,
-    store,
-    out_spins,
-    out_bond_sum,
-    out_magnetization,
-):
+def swendsen_wang_run(spins, states, nbr, p_add_threshold, sign, field, updates_per_record, out):
     """Run independent Swendsen–Wang chains in parallel (one thread per chain).
 
     Parameters are those of :func:`deeprg.mc.wolff.wolff_run` (without ``out_flipped``);
     ``updates_per_record`` counts full-lattice Swendsen–Wang updates.
     """
     n_chains, n = spins.shape
+    out_spins, out_bond_sum, out_magnetization = out  # numba writes lost via a tuple
     for c in prange(n_chains):
         chain = spins[c]
         parent = np.empty(n, dtype=np.uint32)
         cluster_m = np.empty(n, dtype=np.int64)
         flip = np.empty(n, dtype=np.bool_)
         state = states[c]
-        for r in range(n_records):
+        for r in range(out_bond_sum.shape[1]):
             for _ in range(updates_per_record):
                 state = _swendsen_wang_update(
                     chain, nbr, p_add_threshold, sign, field, parent, cluster_m, flip, state
                 )
-            out_bond_sum[c, r] = _bond_sum(chain, nbr)
-            out_magnetization[c, r] = _magnetization(chain)
-            if store:
-                out_spins[c, r, :] = chain
+            bonds, mag = bond_sum(chain, nbr), magnetization(chain)
+            write_record(out_spins[c], out_bond_sum[c], out_magnetization[c], r, chain, bonds, mag)
         states[c] = state

@@ -43,6 +43,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numba import njit
 
+from ._records import Records, bond_sum, magnetization, write_record
 from ._rng import block_state, fill_u53
 
 __all__ = ["wolff_chain", "wolff_run"]
@@ -149,25 +150,6 @@ def _wolff_update(spins, nbr, p_add_threshold, sign, field, queue, buf, pos, bas
     return pos, base, np.int64(tail), accepted, cluster_m
 
 
-@njit(cache=True, nogil=True)
-def _bond_sum(spins, nbr):
-    half = nbr.shape[1] // 2
-    total = 0
-    for i in range(spins.shape[0]):
-        s = spins[i]
-        for k in range(half):
-            total += s * spins[nbr[i, k]]
-    return total
-
-
-@njit(cache=True, nogil=True)
-def _magnetization(spins):
-    total = 0
-    for i in range(spins.shape[0]):
-        total += spins[i]
-    return total
-
-
 @njit(inline="always", cache=True)
 def _square_bond_sum(spins, width):
     """Σ_<ij> s_i s_j of a periodic width x width lattice, row by row (vectorisable)."""
@@ -184,21 +166,7 @@ def _square_bond_sum(spins, width):
 
 
 @njit(cache=True, nogil=True)
-def wolff_chain(
-    spins,
-    state,
-    nbr,
-    width,
-    p_add_threshold,
-    sign,
-    field,
-    n_records,
-    updates_per_record,
-    store,
-    out_spins,
-    out_bond_sum,
-    out_magnetization,
-):
+def wolff_chain(spins, state, nbr, width, p_add_threshold, sign, field, updates_per_record, out):
     """Run one Wolff chain; return (new RNG state, spins flipped by accepted clusters).
 
     Parameters
@@ -207,17 +175,14 @@ def wolff_chain(
         Current configuration, updated in place.
     state : uint64
         SplitMix64 state.
-    nbr : array of shape (n_spins, z), uint32
-        Neighbour table (see :func:`deeprg.mc._lattice.neighbour_table`), unsigned.
+    nbr, p_add_threshold, sign, field, updates_per_record
+        As for :func:`wolff_run`.
     width : int
         L when ``nbr`` is the table of the L x L square lattice (its bond sum then runs
         row by row), 0 otherwise.
-    p_add_threshold, sign, field, n_records, updates_per_record, store
-        As for :func:`wolff_run`.
-    out_spins : array of shape (n_records, n_spins), int8
-        Filled when ``store``; may have n_records = 0 otherwise.
-    out_bond_sum, out_magnetization : arrays of shape (n_records,), int64
-        Σ_<ij> s_i s_j and Σ_i s_i at each record.
+    out : Records
+        This chain's records (:meth:`deeprg.mc._records.Records.chain`); one record per
+        entry of ``out.bond_sum``.
     """
     n = spins.shape[0]
     queue = np.empty(n + nbr.shape[1], dtype=np.uint32)
@@ -225,23 +190,18 @@ def wolff_chain(
     base = state
     fill_u53(buf, base)
     pos = 0
-    magnetization = _magnetization(spins)
+    mag = magnetization(spins)
     flipped = 0
-    for r in range(n_records):
+    for r in range(out.bond_sum.shape[0]):
         for _ in range(updates_per_record):
             pos, base, size, accepted, cluster_m = _wolff_update(
                 spins, nbr, p_add_threshold, sign, field, queue, buf, pos, base
             )
             if accepted:
                 flipped += size
-                magnetization -= 2 * cluster_m
-        if width > 0:
-            out_bond_sum[r] = _square_bond_sum(spins, width)
-        else:
-            out_bond_sum[r] = _bond_sum(spins, nbr)
-        out_magnetization[r] = magnetization
-        if store:
-            out_spins[r, :] = spins
+                mag -= 2 * cluster_m
+        bonds = _square_bond_sum(spins, width) if width > 0 else bond_sum(spins, nbr)
+        write_record(out.spins, out.bond_sum, out.magnetization, r, spins, bonds, mag)
     return block_state(base, pos), flipped
 
 
@@ -262,12 +222,8 @@ def wolff_run(
     p_add_threshold: int,
     sign: int,
     field: float,
-    n_records: int,
     updates_per_record: int,
-    store: bool,
-    out_spins: np.ndarray,
-    out_bond_sum: np.ndarray,
-    out_magnetization: np.ndarray,
+    out: Records,
     out_flipped: np.ndarray,
     n_threads: int | None = None,
 ) -> None:
@@ -287,14 +243,12 @@ def wolff_run(
         +1 for J >= 0 (ferromagnetic bonds), -1 for J < 0.
     field : float
         Field h.
-    n_records, updates_per_record : int
-        Record the state after every ``updates_per_record`` cluster updates, ``n_records`` times.
-    store : bool
-        Copy configurations into ``out_spins`` (else only observables are recorded).
-    out_spins : array of shape (n_chains, n_records, n_spins), int8
-        Filled when ``store``; may have n_records = 0 otherwise.
-    out_bond_sum, out_magnetization : arrays of shape (n_chains, n_records), int64
-        Σ_<ij> s_i s_j and Σ_i s_i at each record.
+    updates_per_record : int
+        Record the state after every ``updates_per_record`` cluster updates, as many times
+        as ``out`` has records.
+    out : Records
+        Filled with Σ_<ij> s_i s_j, Σ_i s_i and (when ``out.spins`` has room) the
+        configurations (:func:`deeprg.mc._records.empty_records`).
     out_flipped : array of shape (n_chains,), int64
         Incremented by the number of spins flipped (accepted cluster sizes).
     n_threads : int, optional
@@ -305,22 +259,8 @@ def wolff_run(
     width = _square_width(nbr)
 
     def one(c: int) -> None:
-        state, flipped = wolff_chain(
-            spins[c],
-            states[c],
-            nbr,
-            width,
-            p_add_threshold,
-            sign,
-            field,
-            n_records,
-            updates_per_record,
-            store,
-            out_spins[c],
-            out_bond_sum[c],
-            out_magnetization[c],
-        )
-        states[c] = state
+        args = (p_add_threshold, sign, field, updates_per_record, out.chain(c))
+        states[c], flipped = wolff_chain(spins[c], states[c], nbr, width, *args)
         out_flipped[c] += flipped
 
     if n_threads is None:

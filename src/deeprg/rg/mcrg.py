@@ -459,9 +459,9 @@ def mcrg_exponents(
                     "to_size": to_size,
                     "n_operators": m,
                     "y_T": float(yt[m - 1]) if has_e else float("nan"),
-                    "y_T_err": jackknife_stderr(yt_jack[:, m - 1]) if has_e else float("nan"),
+                    "y_T_err": _jackknife(yt_jack[:, m - 1]) if has_e else float("nan"),
                     "y_h": float(yh[m - 1]) if has_o else float("nan"),
-                    "y_h_err": jackknife_stderr(yh_jack[:, m - 1]) if has_o else float("nan"),
+                    "y_h_err": _jackknife(yh_jack[:, m - 1]) if has_o else float("nan"),
                     "condition_even": float(cond_e[m - 1]) if has_e else float("nan"),
                     "condition_odd": float(cond_o[m - 1]) if has_o else float("nan"),
                     "measurable": reason is None,
@@ -484,6 +484,11 @@ def mcrg_exponents(
         n_odd=int(n_odd),
         operators={"even": list(EVEN_OPERATORS[:n_even]), "odd": list(ODD_OPERATORS[:n_odd])},
     )
+
+
+def _jackknife(leave_one_out: np.ndarray) -> float:
+    """MCRG's jackknife error: NaN if any leave-one-bin-out estimate is NaN."""
+    return jackknife_stderr(leave_one_out, nonfinite="propagate", rounding="sum")
 
 
 def _fmt_cond(value: float) -> str:
@@ -519,7 +524,7 @@ def _best(jack_store: dict, levels: int, n_even: int, n_odd: int) -> dict:
         full = np.mean([jack_store[s][idx][m - 1] for s in steps])
         jack = np.mean([jack_store[s][idx + 1][:, m - 1] for s in steps], axis=0)
         result[key] = float(full)
-        result[key + "_err"] = jackknife_stderr(jack)
+        result[key + "_err"] = _jackknife(jack)
     result["levels"] = list(steps)
     result["level"] = max(steps)
     return result

@@ -11,7 +11,7 @@ from itertools import pairwise
 import numpy as np
 
 from ...errors import InputError, check_finite, check_int
-from ...stats import block_jackknife
+from ...stats import block_jackknife, jackknife_stderr
 from .._common import as_real_array, minimum_image, standardize_columns
 from .decay import fit_exponential_length
 from .second_moment import (
@@ -252,8 +252,7 @@ def representation_correlation_length(
     leave_out = (block_bin_sums.sum(axis=0) - block_bin_sums) / (
         (n_samples - np.diff(edges))[:, None] * count
     )
-    n_jack = leave_out.shape[0]
-    err = np.sqrt((n_jack - 1) * leave_out.var(axis=0))
+    err = jackknife_stderr(leave_out, axis=0)
     r_min, r_max = (spacing, size / 3.0) if fit_range is None else fit_range
 
     def fit_length(curve):
@@ -261,11 +260,7 @@ def representation_correlation_length(
 
     xi_exp = nan if unresolvable else fit_length(mean_corr)
     refits = np.array([fit_length(curve) for curve in leave_out]) if np.isfinite(xi_exp) else None
-    xi_exp_err = (
-        float(np.sqrt((n_jack - 1) * refits.var()))
-        if refits is not None and np.all(np.isfinite(refits))
-        else nan
-    )
+    xi_exp_err = nan if refits is None else jackknife_stderr(refits)
     if not measurable:
         xi_2nd = xi_2nd_err = nan
     return RepresentationCorrelation(
