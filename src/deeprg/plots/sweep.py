@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..constants import J_CRITICAL
 from ..exact import onsager, torus
-from ..models import J_CRITICAL
 from . import plt, save_figure
 
 __all__ = ["plot_sweep"]
