@@ -30,6 +30,7 @@ import numpy as np
 
 from ..errors import InputError, check_finite
 from ..models import IsingChain, IsingSquare
+from ..stats import mean_stderr
 from ._common import as_spin_batch
 
 __all__ = ["OBSERVABLE_NAMES", "Estimate", "observables"]
@@ -67,9 +68,8 @@ def _tau_for(tau: float | Mapping[str, float] | None, name: str) -> float:
 
 
 def _mean_estimate(series: np.ndarray, tau: float) -> Estimate:
-    n = series.size
-    stderr = float(np.std(series, ddof=1) / np.sqrt(n) * np.sqrt(2.0 * tau))
-    return Estimate(float(series.mean()), stderr)
+    mean, stderr_independent = mean_stderr(series)
+    return Estimate(mean, float(stderr_independent * np.sqrt(2.0 * tau)))
 
 
 def observables(

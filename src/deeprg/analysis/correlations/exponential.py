@@ -12,6 +12,7 @@ import numpy as np
 from scipy.optimize import curve_fit
 
 from ...errors import InputError, check_finite, check_int
+from ...stats import jackknife_stderr
 from .._common import as_spin_batch
 from ..phases import PHASES, PhaseInfo
 from .decay import _decay_model
@@ -211,7 +212,7 @@ def exponential_correlation_length(
     leave_out = (block_corr.sum(axis=0) - block_corr) / rest[:, None] - transverse * (
         (block_mean.sum() - block_mean) / rest
     )[:, None] ** 2
-    value_err = np.sqrt((n_jack - 1) * leave_out.var(axis=0))
+    value_err = jackknife_stderr(leave_out, axis=0)
 
     nan = float("nan")
 
@@ -303,7 +304,7 @@ def exponential_correlation_length(
     chi2 = float((((model(r, *popt) - c) / sigma) ** 2).sum())
     refits = [fit(curve[used], popt) for curve in leave_out]
     refits = np.array([p[1] for p in refits if p is not None])
-    err = float(np.sqrt((refits.size - 1) * refits.var())) if refits.size >= 2 else nan
+    err = jackknife_stderr(refits)
     common = {
         "xi_fit": xi,
         "amp": amplitude,
