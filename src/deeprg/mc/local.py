@@ -60,12 +60,9 @@ def local_run(spins, states, nbr, order, heat_bath, thresholds, sweeps_per_recor
 
     Parameters
     ----------
-    spins : array of shape (n_chains, n_spins), int8
-        Current configurations, updated in place.
-    states : array of shape (n_chains,), uint64
-        SplitMix64 states, updated in place.
-    nbr : array of shape (n_spins, z), uint32
-        Neighbour table.
+    spins, states, nbr
+        As for :func:`deeprg.mc.wolff.wolff_run` (chains (n_chains, n_spins) int8 and
+        their SplitMix64 states, both updated in place; the uint32 neighbour table).
     order : array of shape (n_spins,), uint32
         Sites in the order a sweep visits them.
     heat_bath : bool
