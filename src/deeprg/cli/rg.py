@@ -252,13 +252,18 @@ def check(
 def exponents(size, coupling, out_dir, as_json, no_progress, **settings) -> None:
     """Critical exponents y_T and y_h by Monte Carlo RG, per blocking step, against exact."""
     from ..constants import J_CRITICAL
-    from ..experiments.exponents import run_exponents
+    from ..experiments.exponents import ExponentsSettings, run
 
-    result = run_exponents(
-        size,
+    model = settings.pop("model")
+    experiment = ExponentsSettings(
+        size=size,
         coupling=J_CRITICAL if coupling is None else coupling,
+        model=None if model is None else str(model),
         **settings,
-        out_dir=out_dir,
+    )
+    result = run(
+        experiment,
+        out_dir,
         progress=not (no_progress or as_json),
         log=(lambda message: None) if as_json else (lambda m: click.echo(m, err=True)),
     )
