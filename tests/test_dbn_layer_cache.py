@@ -85,9 +85,10 @@ def test_dbn_fit_with_the_reproduction_cache_is_train_stage(tmp_path):
     (tmp_path / "stage").mkdir()
     (tmp_path / "dbn").mkdir()
     stage_lines, dbn_lines = [], []
-    rbms = mehta_schwab.train_stage(
+    trained = mehta_schwab.train_stage(
         settings, samples, tmp_path / "stage", "cpu", False, stage_lines.append
     )
+    rbms = getattr(trained, "rbms_", trained)  # a list of RBMs, or a DBN
     dbn = _train_with_dbn(settings, samples, tmp_path / "dbn", "cpu", False, dbn_lines.append)
     assert len(rbms) == len(dbn.rbms_) == 2
     for expected, actual in zip(rbms, dbn.rbms_, strict=True):

@@ -84,10 +84,15 @@ def test_rbm_kwargs_reads_mappings_and_objects():
 
 
 def test_rbm_kwargs_covers_the_experiment_settings():
-    """The settings lists the experiments type out are what the declaration finds."""
+    """The RBM settings the experiments list are what the declaration finds in them."""
     from deeprg.experiments import iso_flow_settings, settings
 
-    reproduction = settings.ReproductionSettings()
-    assert set(rbm_kwargs(reproduction)) == set(settings.RBM_SETTINGS)
-    iso_flow = iso_flow_settings.IsoFlowSettings()
-    assert set(rbm_kwargs(iso_flow)) == set(iso_flow_settings.RBM_SETTINGS)
+    for module, instance in (
+        (settings, settings.ReproductionSettings()),
+        (iso_flow_settings, iso_flow_settings.IsoFlowSettings()),
+    ):
+        found = rbm_kwargs(instance)
+        assert {"units", "epochs", "learning_rate", "l1", "momentum"} <= set(found)
+        listed = getattr(module, "RBM_SETTINGS", None)
+        if listed is not None:
+            assert set(found) == set(listed)
