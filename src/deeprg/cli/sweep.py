@@ -78,7 +78,7 @@ def mehta_schwab(
     points = sweep.plan(
         grid_couplings, grid_sizes, repeats, seed, preset, overrides, device=device, log=log
     )
-    result = sweep.run_sweep(
+    result = sweep.run(
         points,
         out_dir,
         workers=workers,
