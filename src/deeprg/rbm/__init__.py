@@ -14,7 +14,8 @@ loop), :mod:`~deeprg.rbm.hyperparameters` (the one declaration of the hyper-para
 :mod:`~deeprg.rbm.functional` (energies, free energies, sampling on tensors),
 :mod:`~deeprg.rbm.partition` (exact ln Z and AIS), :mod:`~deeprg.rbm.units` (binary <-> spin
 conversion), :mod:`~deeprg.rbm.checkpoint` (resumable training state),
-:mod:`~deeprg.rbm.history` (the per-epoch history), :mod:`~deeprg.rbm.dbn` and
+:mod:`~deeprg.rbm.history` (the per-epoch history), :mod:`~deeprg.rbm.missing` (missing
+values), :mod:`~deeprg.rbm.dbn` and
 :mod:`~deeprg.rbm.layer_cache` (where DBN.fit finds and keeps finished layers).
 
 Energy convention (docs/conventions.md): E(v, h) = -a·v - b·h - v·W·h; the paper's (Mehta & Schwab)

@@ -51,6 +51,7 @@ from .checkpoint import (
 )
 from .history import HISTORY_KEYS, MAX_HISTORY_EXACT_UNITS, empty_history
 from .hyperparameters import store_hyperparameters
+from .missing import clamped_gibbs_mean, fill_with_column_means, redraw_missing
 from .partition import MAX_EXACT_UNITS, ais_log_partition, exact_log_partition
 from .training import (
     Trainer,
@@ -424,7 +425,7 @@ class RBM(RBMBase):
         config = self._check_params()
         data_np = self._validate_X(X, reset=True, allow_missing=True)
         checkpoint_path = check_checkpoint_path(checkpoint)
-        data_np, missing_np = _fill_missing_with_column_means(data_np)
+        data_np, missing_np = fill_with_column_means(data_np)
         if missing_np is not None and checkpoint_path is not None:
             raise InputError(
                 "checkpoints cannot resume the imputation of missing values; fit without "
@@ -465,7 +466,7 @@ class RBM(RBMBase):
         data_np = self._validate_X(X, reset=not fitted, allow_missing=True)
         if fitted and np.isnan(data_np).any():
             data_np = self.impute(data_np)
-        data_np, missing_np = _fill_missing_with_column_means(data_np)
+        data_np, missing_np = fill_with_column_means(data_np)
         data = torch.as_tensor(data_np, device=config.device).to(config.dtype).contiguous()
         state = getattr(self, "_training_state", None) if fitted else None
         generator = torch_generator(self.random_state, config.device)
@@ -517,7 +518,7 @@ class RBM(RBMBase):
         return trainer.batch_size * n_visible * n_hidden
 
     def _after_epoch(self, trainer: Trainer, missing: torch.Tensor) -> None:
-        _redraw_missing(trainer, missing)
+        redraw_missing(trainer, missing)
 
     def _history_statistics(
         self, trainer: Trainer, subset: torch.Tensor, generator: torch.Generator
@@ -623,26 +624,10 @@ class RBM(RBMBase):
             return data
         device = self._device()
         seed = self.random_state if random_state is None else random_state
-        generator = torch_generator(seed, device)
         v = torch.as_tensor(data[rows], device=device)
         missing = torch.as_tensor(missing_np[rows], device=device)
-        n_hidden = self.weights_.shape[1]
-        prior = self._visible_mean(torch.zeros(1, n_hidden, dtype=v.dtype, device=device))
-        v = torch.where(missing, prior.expand_as(v), v)
-        visible_units = rbm_functional.layer_units(self.units)[0]
-        total = torch.zeros_like(v)
-        first_counted = int(steps) // 2
-        for step in range(int(steps)):
-            h = self._hidden_sample(self._scaled(v), generator)
-            mean = self._visible_mean(h)
-            if step >= first_counted:
-                total += mean
-            std = self._visible_std(mean.dtype)
-            draw = rbm_functional.sample_from_mean(
-                mean if std is None else mean / std, visible_units, generator
-            )
-            v = torch.where(missing, draw if std is None else draw * std, v)
-        estimate = (total / (int(steps) - first_counted)).cpu().numpy()
+        generator = torch_generator(seed, device)
+        estimate = clamped_gibbs_mean(self, v, missing, int(steps), generator).cpu().numpy()
         filled = data[rows]
         filled[missing_np[rows]] = estimate[missing_np[rows]]
         data[rows] = filled
@@ -709,46 +694,6 @@ class RBM(RBMBase):
             )
             value, std = result.log_z, result.std_err
         return (value, std) if return_std else value
-
-
-def _fill_missing_with_column_means(data: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """(data with NaN replaced by its column's observed mean, NaN mask or None if complete)."""
-    missing = np.isnan(data)
-    if not missing.any():
-        return data, None
-    observed = missing.all(axis=0)
-    if observed.any():
-        column = int(np.flatnonzero(observed)[0])
-        raise InputError(
-            f"column {column} of X has no observed value; drop it or supply some values"
-        )
-    means = np.nanmean(data, axis=0)
-    return np.where(missing, means.astype(data.dtype), data), missing
-
-
-def _redraw_missing(trainer: Trainer, missing: torch.Tensor) -> None:
-    """One block-Gibbs sweep on the rows with missing entries, observed units clamped.
-
-    h ~ p(h | v), then v_missing ~ p(v_missing | h); written into ``trainer.data`` in place
-    (the stochastic-EM step of ``missing="impute"``), drawn from the trainer's generator.
-    """
-    rows = missing.any(dim=1).nonzero().squeeze(1)
-    data, generator = trainer.data, trainer.generator
-    v = data.index_select(0, rows)
-    x = v if trainer.log_std is None else v * torch.exp(-trainer.log_std)
-    mean = rbm_functional.unit_mean(
-        torch.addmm(trainer.hidden_bias, x, trainer.weights), trainer.hidden_units
-    )
-    h = rbm_functional.sample_from_mean(mean, trainer.hidden_units, generator)
-    visible_input = torch.addmm(trainer.visible_bias, h, trainer.weights.T)
-    draw = rbm_functional.sample_from_mean(
-        rbm_functional.unit_mean(visible_input, trainer.visible_units),
-        trainer.visible_units,
-        generator,
-    )
-    if trainer.log_std is not None:
-        draw = draw * torch.exp(trainer.log_std)
-    data.index_copy_(0, rows, torch.where(missing.index_select(0, rows), draw, v))
 
 
 __all__ += ["TrainingDivergedError"]
