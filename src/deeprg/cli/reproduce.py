@@ -103,7 +103,7 @@ def mehta_schwab(preset, out_dir, device, as_json, no_progress, **overrides) -> 
     fields and reconstructions — then deeprg's block-spin measurements and report.html."""
     from ..errors import InputError
     from ..experiments.mehta_schwab import run
-    from ..experiments.settings import PRESETS
+    from ..experiments.mehta_schwab_settings import PRESETS
 
     if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
         raise InputError(f"unknown device {device!r}; use cpu or cuda")
