@@ -10,8 +10,10 @@ import pytest
 from deeprg.errors import InputError
 from deeprg.rbm import DBN, RBM, ConvRBM
 from deeprg.rbm.hyperparameters import (
+    CONV_GEOMETRY_PARAMETERS,
     CONV_RBM_DEFAULTS,
     CONV_RBM_PARAMETERS,
+    DBN_OWN_PARAMETERS,
     DBN_PARAMETERS,
     HYPERPARAMETERS,
     PER_LAYER,
@@ -35,7 +37,7 @@ def test_rbm_signature_is_the_declaration():
 
 def test_conv_rbm_signature_is_the_declaration():
     signature = _signature(ConvRBM)
-    geometry = {"n_channels": 1, "kernel_size": 2, "stride": 2, "lattice_shape": None}
+    geometry = {name: spec.default for name, spec in CONV_GEOMETRY_PARAMETERS.items()}
     assert {k: signature.pop(k) for k in geometry} == geometry
     assert signature == declared_defaults(CONV_RBM_PARAMETERS, CONV_RBM_DEFAULTS)
     assert list(signature) == list(CONV_RBM_PARAMETERS)
@@ -43,8 +45,8 @@ def test_conv_rbm_signature_is_the_declaration():
 
 def test_dbn_signature_is_the_declaration():
     signature = _signature(DBN)
-    assert signature.pop("layers") == (400, 100, 25)
-    assert signature.pop("propagate") == "mean"
+    for name, spec in DBN_OWN_PARAMETERS.items():
+        assert signature.pop(name) == spec.default
     assert signature == declared_defaults(DBN_PARAMETERS)
     assert set(PER_LAYER) <= set(DBN_PARAMETERS)
 

@@ -32,6 +32,7 @@ import torch.nn.functional as F
 
 from ..errors import InputError
 from . import functional as rbm_functional
+from .hyperparameters import check_hyperparameter
 
 __all__ = [
     "ConvGeometry",
@@ -185,14 +186,9 @@ def check_geometry(
     are checked (None is returned).
     """
 
-    def integer(name: str, value: Any, low: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
-            raise InputError(f"{name} must be an integer >= {low}, got {value!r}")
-        return int(value)
-
-    channels = integer("n_channels", n_channels, 1)
-    k = integer("kernel_size", kernel_size, 1)
-    b = integer("stride", stride, 1)
+    channels = check_hyperparameter("n_channels", n_channels)
+    k = check_hyperparameter("kernel_size", kernel_size)
+    b = check_hyperparameter("stride", stride)
     if k < b:
         raise InputError(
             f"kernel_size ({k}) must be >= stride ({b}) so every visible site is coupled; "
@@ -216,7 +212,10 @@ def check_geometry(
             sides = ()
         if len(sides) != 2:
             raise InputError(f"lattice_shape must be (Ly, Lx) or an int L, got {lattice_shape!r}")
-        shape = tuple(integer("lattice_shape entries", s, 1) for s in sides)
+        for side in sides:
+            if isinstance(side, bool) or not isinstance(side, Integral) or side < 1:
+                raise InputError(f"lattice_shape entries must be an integer >= 1, got {side!r}")
+        shape = tuple(int(side) for side in sides)
     ly, lx = shape
     if ly % b or lx % b:
         raise InputError(

@@ -26,7 +26,7 @@ from ..errors import InputError
 from ._validation import SMALL_WORK, resolve_device, single_thread_if_small, torch_generator
 from .checkpoint import CheckpointMismatchError
 from .functional import check_rbm_units, layer_units, sample_from_mean
-from .hyperparameters import PER_LAYER, store_hyperparameters
+from .hyperparameters import PER_LAYER, check_hyperparameter, store_hyperparameters
 from .layer_cache import CheckpointDirectory, LayerCache
 from .rbm import RBM
 
@@ -135,8 +135,7 @@ centering, weight_init_std, history_samples
         """Unfitted, validated RBMs, one per layer, with their per-layer settings and seeds."""
         sizes = self._layer_sizes()
         check_rbm_units(self.units)
-        if self.propagate not in ("mean", "sample"):
-            raise InputError(f"propagate must be 'mean' or 'sample', got {self.propagate!r}")
+        check_hyperparameter("propagate", self.propagate)
         per_layer = {}
         for name in PER_LAYER:
             value = getattr(self, name)

@@ -20,7 +20,10 @@ import numpy as np
 from ..errors import InputError
 
 __all__ = [
+    "CONV_GEOMETRY_PARAMETERS",
+    "CONV_RBM_DEFAULTS",
     "CONV_RBM_PARAMETERS",
+    "DBN_OWN_PARAMETERS",
     "DBN_PARAMETERS",
     "HYPERPARAMETERS",
     "PER_LAYER",
@@ -168,6 +171,33 @@ CONV_RBM_PARAMETERS: tuple[str, ...] = tuple(
 #: Where the ConvRBM's defaults differ from the dense RBM's.
 CONV_RBM_DEFAULTS: dict[str, Any] = {"learning_rate": 0.01}
 
+#: The ConvRBM's own hyper-parameters (its geometry, validated by
+#: :func:`~deeprg.rbm.conv_geometry.check_geometry`), before the shared ones.
+CONV_GEOMETRY_PARAMETERS: dict[str, Hyperparameter] = {
+    h.name: h
+    for h in (
+        _h("n_channels", 1, "integer", "number of kernels (hidden channels) C", low=1),
+        _h("kernel_size", 2, "integer", "kernel side k, stride <= k <= min(Ly, Lx)", low=1),
+        _h("stride", 2, "integer", "block side b, dividing Ly and Lx", low=1),
+        _h("lattice_shape", None, "other", "(Ly, Lx), L or None (a square lattice from X)"),
+    )
+}
+
+#: The DBN's own hyper-parameters: ``layers`` before the shared ones, ``propagate`` among them.
+DBN_OWN_PARAMETERS: dict[str, Hyperparameter] = {
+    h.name: h
+    for h in (
+        _h("layers", (400, 100, 25), "other", "hidden-layer sizes from the bottom up"),
+        _h(
+            "propagate",
+            "mean",
+            "choice",
+            "what layer l+1 trains on: the hidden means of layer l, or samples",
+            choices=("mean", "sample"),
+        ),
+    )
+}
+
 #: Hyper-parameters a DBN takes once for all layers or as one value per layer: those that
 #: shape one layer's training, from ``learning_rate`` to ``history_samples``.
 PER_LAYER: tuple[str, ...] = tuple(
@@ -182,6 +212,14 @@ PER_LAYER: tuple[str, ...] = tuple(
 DBN_PARAMETERS: tuple[str, ...] = tuple(
     name for name in RBM_PARAMETERS if name not in ("n_hidden", "impute_steps")
 )
+
+
+#: Every declaration, by name.
+_DECLARED: dict[str, Hyperparameter] = {
+    **HYPERPARAMETERS,
+    **CONV_GEOMETRY_PARAMETERS,
+    **DBN_OWN_PARAMETERS,
+}
 
 
 def store_hyperparameters(estimator: Any, arguments: Mapping[str, Any]) -> None:
@@ -209,7 +247,7 @@ def check_hyperparameter(name: str, value: Any) -> Any:
     one-line message naming the fix. Hyper-parameters of kind "other" have checks that
     depend on others and are validated by :func:`~deeprg.rbm._validation.training_config`.
     """
-    spec = HYPERPARAMETERS[name]
+    spec = _DECLARED[name]
     if spec.kind == "integer":
         if isinstance(value, bool) or not isinstance(value, Integral) or value < spec.low:
             raise InputError(f"{name} must be an integer >= {int(spec.low)}, got {value!r}")
