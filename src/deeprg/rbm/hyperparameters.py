@@ -76,53 +76,31 @@ def _h(name: str, default: Any, kind: str, doc: str, **constraint: Any) -> Hyper
     return Hyperparameter(name, default, kind, doc, **constraint)
 
 
+def _choice(name: str, doc: str, *choices: str) -> Hyperparameter:
+    """A hyper-parameter taking one of ``choices``, the first being its default."""
+    return Hyperparameter(name, choices[0], "choice", doc, choices=choices)
+
+
 #: Every hyper-parameter of the dense RBM, in its ``__init__`` order.
 HYPERPARAMETERS: dict[str, Hyperparameter] = {
     h.name: h
     for h in (
         _h("n_hidden", 256, "integer", "number of hidden units", low=1),
-        _h(
-            "units",
-            "binary",
-            "other",
-            "unit states: 'binary' {0, 1}, 'spin' {-1, +1} or 'gaussian' (real visible units)",
-        ),
+        _h("units", "binary", "other", "'binary' {0, 1}, 'spin' {±1} or 'gaussian' (visible)"),
         _h("learn_variance", False, "flag", "Gaussian units: learn each visible σ"),
-        _h(
-            "missing",
-            "refuse",
-            "choice",
-            "NaN entries of X: refused, or imputed",
-            choices=("refuse", "impute"),
-        ),
+        _choice("missing", "NaN entries of X: refused, or imputed", "refuse", "impute"),
         _h("learning_rate", 0.1, "other", "step size η (> 0)"),
         _h("batch_size", 100, "integer", "mini-batch size (persistent chains for PCD)", low=1),
         _h("epochs", 10, "integer", "passes over the data in fit", low=1),
         _h("cd_k", 1, "integer", "block-Gibbs sweeps per negative phase", low=1),
         _h("persistent", False, "flag", "persistent contrastive divergence (PCD)"),
-        _h(
-            "reconstruction",
-            "mean",
-            "choice",
-            "CD: the negative phase's final visible state is the mean or a sample",
-            choices=("mean", "sample"),
-        ),
+        _choice("reconstruction", "CD's final visible state: mean or sample", "mean", "sample"),
         _h("l1", 0.0, "number", "weight penalty l1·Σ|W|"),
         _h("l2", 0.0, "number", "weight penalty (l2/2)·ΣW²"),
         _h("momentum", 0.9, "number", "momentum μ of the updates", high=1.0, closed_high=False),
-        _h(
-            "initial_momentum",
-            0.5,
-            "other",
-            "momentum before momentum_switch_epoch (None: momentum throughout)",
-        ),
+        _h("initial_momentum", 0.5, "other", "momentum before the switch (None: momentum)"),
         _h("momentum_switch_epoch", 5, "integer", "epoch from which momentum applies", low=0),
-        _h(
-            "learning_rate_schedule",
-            "constant",
-            "other",
-            "'constant', 'exponential', 'inverse' or callable(epoch) -> factor",
-        ),
+        _h("learning_rate_schedule", "constant", "other", "a name, or callable epoch -> factor"),
         _h("learning_rate_decay", 0.0, "other", "decay of the learning-rate schedule"),
         _h("centering", False, "flag", "centred gradient (Melchior et al. 2016)"),
         _h("weight_init_std", 0.01, "number", "standard deviation of the initial weights"),
@@ -131,12 +109,7 @@ HYPERPARAMETERS: dict[str, Hyperparameter] = {
         _h("random_state", None, "other", "seed: int >= 0, numpy Generator/RandomState or None"),
         _h("device", "cpu", "other", "'cpu' or 'cuda[:N]'"),
         _h("dtype", "float32", "other", "training precision: 'float32' or 'float64'"),
-        _h(
-            "matmul_dtype",
-            "float32",
-            "other",
-            "operands of training's products: 'float32', 'bfloat16', 'tfloat32' or 'auto'",
-        ),
+        _h("matmul_dtype", "float32", "other", "operand dtype of training's matrix products"),
         _h("verbose", False, "other", "progress bar during fit"),
     )
 }
@@ -188,12 +161,11 @@ DBN_OWN_PARAMETERS: dict[str, Hyperparameter] = {
     h.name: h
     for h in (
         _h("layers", (400, 100, 25), "other", "hidden-layer sizes from the bottom up"),
-        _h(
+        _choice(
             "propagate",
+            "what layer l+1 trains on: layer l's hidden means or samples",
             "mean",
-            "choice",
-            "what layer l+1 trains on: the hidden means of layer l, or samples",
-            choices=("mean", "sample"),
+            "sample",
         ),
     )
 }
