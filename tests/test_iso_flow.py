@@ -232,7 +232,7 @@ def test_rerun_reuses_every_stage_and_prints_json(quick_run):
     [
         ("--temperatures", "1,-2,3", "temperatures"),
         ("--temperatures", "abc", "temperatures"),
-        ("--hidden", "16,0", "hidden_sizes"),
+        ("--layers", "16,0", "hidden_sizes"),
         ("--rbm-seeds", "1", "rbm_seeds"),
         ("--flow-starts", "10000", "flow_starts"),
         ("--tail-fraction", "0", "tail_fraction"),

@@ -29,6 +29,23 @@ __all__ = [
 _UPDATE_COLOURS = {"mean-field": "tab:blue", "sampled": "tab:orange"}
 
 
+def _updates_and_sizes(curves: dict) -> tuple[list, list]:
+    """The flow updates and hidden sizes of ``curves[update][n_hidden]``, in their order."""
+    return list(curves), list(next(iter(curves.values())))
+
+
+def _panel_grid(
+    n_rows: int, n_cols: int, panel: tuple[float, float], margin: tuple[float, float], **share
+):
+    """A constrained-layout figure of ``n_rows`` × ``n_cols`` panels (axes always 2-D).
+
+    ``panel`` is the (width, height) of one panel and ``margin`` the extra (width, height)
+    of the figure, in inches; ``share`` passes ``sharex``/``sharey`` to matplotlib.
+    """
+    size = (panel[0] * n_cols + margin[0], panel[1] * n_rows + margin[1])
+    return plt.subplots(n_rows, n_cols, figsize=size, squeeze=False, layout="constrained", **share)
+
+
 def _step_axis(ax, steps: Sequence[int]) -> None:
     ax.set_xscale("symlog", linthresh=1.0)
     ax.set_xlim(0, max(steps))
@@ -52,16 +69,8 @@ def plot_flow_temperatures(
     critical : float
         T_c, drawn as a dashed line.
     """
-    updates = list(curves)
-    sizes = list(next(iter(curves.values())))
-    fig, axes = plt.subplots(
-        len(updates),
-        len(sizes),
-        figsize=(2.6 * len(sizes) + 1.2, 2.6 * len(updates) + 0.6),
-        sharey=True,
-        squeeze=False,
-        layout="constrained",
-    )
+    updates, sizes = _updates_and_sizes(curves)
+    fig, axes = _panel_grid(len(updates), len(sizes), (2.6, 2.6), (1.2, 0.6), sharey=True)
     cmap = plt.get_cmap("coolwarm")
     norm = plt.Normalize(temperatures.min(), temperatures.max())
     for row, update in enumerate(updates):
@@ -96,16 +105,8 @@ def plot_flow_histograms(
 
     Rows: hidden sizes; columns: steps; mean-field (filled) and sampled (outline) flows.
     """
-    updates = list(curves)
-    sizes = list(next(iter(curves.values())))
-    fig, axes = plt.subplots(
-        len(sizes),
-        len(steps_shown),
-        figsize=(2.2 * len(steps_shown) + 0.4, 1.6 * len(sizes) + 0.8),
-        sharex=True,
-        squeeze=False,
-        layout="constrained",
-    )
+    updates, sizes = _updates_and_sizes(curves)
+    fig, axes = _panel_grid(len(sizes), len(steps_shown), (2.2, 1.6), (0.4, 0.8), sharex=True)
     edges = np.concatenate(
         [
             [temperatures[0] - 0.5 * (temperatures[1] - temperatures[0])],
@@ -199,20 +200,13 @@ def plot_flow_observables(curves: dict, path: str | os.PathLike) -> Path:
     References: exact energy (Kaufman) and Monte Carlo |m|, χ, mixed by each
     configuration's class probabilities.
     """
-    updates = list(curves)
-    sizes = list(next(iter(curves.values())))
+    updates, sizes = _updates_and_sizes(curves)
     names = [
         ("energy", "energy_ref", "E/(NJ)"),
         ("abs_magnetization", "abs_magnetization_ref", "|m|"),
         ("susceptibility", "susceptibility_ref", "χ"),
     ]
-    fig, axes = plt.subplots(
-        len(names),
-        len(sizes),
-        figsize=(2.8 * len(sizes) + 0.6, 2.2 * len(names) + 0.8),
-        squeeze=False,
-        layout="constrained",
-    )
+    fig, axes = _panel_grid(len(names), len(sizes), (2.8, 2.2), (0.6, 0.8))
     for col, n_hidden in enumerate(sizes):
         for row, (name, ref, label) in enumerate(names):
             ax = axes[row, col]
