@@ -281,7 +281,7 @@ def _train(
             loss = loss_of(rows)
             loss.backward()
             optimiser.step()
-            total += float(loss) * rows.size
+            total += float(loss.detach()) * rows.size
         with torch.no_grad():
             validation = float(loss_of(valid))
         history["train_loss"].append(total / order.size)
