@@ -43,7 +43,7 @@ def one_line(message: object) -> str:
 
 def _os_error_line(exc: OSError) -> str:
     """One line for an operating-system failure: what failed, on which file, and why."""
-    from ..io import os_error_reason
+    from ..atomic import os_error_reason
 
     names = [str(name) for name in (exc.filename, exc.filename2) if name is not None]
     where = f" ({' -> '.join(names)})" if names else ""
