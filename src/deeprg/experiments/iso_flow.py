@@ -43,7 +43,7 @@ import numpy as np
 from .. import __version__, exact
 from ..errors import InputError
 from ._output import locked_output_dir, stderr_log, write_json
-from .iso_flow_end_points import (
+from .iso_flow_end_points import (  # noqa: F401 (former names)
     _mean_stderr,
     _seed_end_point,
     curve_json,
@@ -99,9 +99,8 @@ __all__ = [
     "verdicts",
 ]
 
-#: Former private names, kept importable from here.
+#: Former private names of functions now in the stage modules, kept importable from here.
 _curves, _curve_json, _references = seed_curves, curve_json, flow_references
-_KEPT = (_mean_stderr, _seed_end_point)
 
 
 @contextlib.contextmanager
