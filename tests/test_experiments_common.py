@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from deeprg.errors import InputError
-from deeprg.experiments import _output, _stages
+from deeprg.experiments import _stages, output
 from deeprg.experiments.exponents_settings import ExponentsSettings
 from deeprg.experiments.iso_flow_settings import PRESETS as ISO_PRESETS
 from deeprg.experiments.mehta_schwab_settings import PRESETS, MehtaSchwabSettings
@@ -47,13 +47,13 @@ def test_settings_base_replace_as_dict_key():
 
 
 def test_output_dir_refuses_a_file_and_creates_a_folder(tmp_path):
-    made = _output.make_output_dir(tmp_path / "a" / "b")
+    made = output.make_output_dir(tmp_path / "a" / "b")
     assert made.is_dir()
     (tmp_path / "file").write_text("x")
     with pytest.raises(InputError, match="exists and is not a directory; choose another --out"):
-        _output.make_output_dir(tmp_path / "file")
+        output.make_output_dir(tmp_path / "file")
     with pytest.raises(InputError, match="cannot create"):
-        _output.make_output_dir(tmp_path / "file" / "below")
+        output.make_output_dir(tmp_path / "file" / "below")
 
 
 def test_verdict_entries_keep_their_shape():

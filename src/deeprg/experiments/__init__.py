@@ -17,7 +17,7 @@ Experiments (each module has a ``run`` entry point, a settings object, a report)
 
 Shared by all of them: the stage cache (``_stages``: compute a stage, or load it when its
 settings key matches), the settings base class (``_settings``), the output folder
-(``_output``), the verdict type (:mod:`.verdict`) and the HTML kit of every report
+(:mod:`.output`), the verdict type (:mod:`.verdict`) and the HTML kit of every report
 (:mod:`.html`). ``inspect_report`` builds ``deeprg inspect``'s report of a model file.
 
 Former module names still import: ``settings`` (now ``mehta_schwab_settings``) and

@@ -22,8 +22,8 @@ from .. import io
 from .._random import child_seeds
 from ..constants import J_CRITICAL
 from ..errors import InputError, check_int
-from ._output import check_output_dir, locked_output_dir, write_json
 from .exponents_settings import TRANSFORM_CHOICES, ExponentsSettings
+from .output import check_output_dir, locked_output_dir, write_json
 from .verdict import Verdict
 
 __all__ = [

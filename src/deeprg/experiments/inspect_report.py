@@ -755,8 +755,8 @@ def write_inspection(inspection: Inspection, out_dir: str | os.PathLike) -> dict
     dict
         File name -> path of every file written.
     """
-    from ._output import make_output_dir, write_json
     from .html import write_html
+    from .output import make_output_dir, write_json
 
     out = make_output_dir(out_dir)
     result = inspection.result

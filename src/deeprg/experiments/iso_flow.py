@@ -42,7 +42,6 @@ import numpy as np
 
 from .. import __version__, exact
 from ..errors import InputError
-from ._output import locked_output_dir, stderr_log, write_json
 from .iso_flow_end_points import (  # noqa: F401 (former names)
     _mean_stderr,
     _seed_end_point,
@@ -75,6 +74,7 @@ from .iso_flow_settings import (
 )
 from .iso_flow_thermometer import thermometer_scores, thermometer_stage
 from .iso_flow_verdicts import verdicts
+from .output import locked_output_dir, stderr_log, write_json
 
 __all__ = [
     "FLOW_QUANTITIES",

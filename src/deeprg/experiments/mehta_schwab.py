@@ -32,7 +32,6 @@ from ..ising import IsingSquare
 from ..samples import SampleSet
 from . import measurements
 from ._autocorrelation import observable_taus
-from ._output import locked_output_dir, stderr_log, write_json
 from ._stages import SampleSetStore, compute_or_load
 from .mehta_schwab_settings import (
     CHOICES,
@@ -42,6 +41,7 @@ from .mehta_schwab_settings import (
     TRAINING_SETTINGS,
     MehtaSchwabSettings,
 )
+from .output import locked_output_dir, stderr_log, write_json
 
 __all__ = ["analysis_stage", "figure_stage", "run", "sample_stage", "train_stage", "validate"]
 

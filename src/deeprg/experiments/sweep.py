@@ -35,8 +35,8 @@ from pathlib import Path
 
 from .. import io
 from ..errors import InputError
-from ._output import locked_output_dir, write_json
 from .mehta_schwab_settings import PRESETS, MehtaSchwabSettings
+from .output import locked_output_dir, write_json
 
 __all__ = [
     "SweepPoint",
