@@ -376,7 +376,8 @@ class RBMBase(
     def _after_epoch(self, trainer: ContrastiveDivergence, missing: torch.Tensor) -> None:
         """Work on the training data after an epoch (the redraw of missing entries)."""
 
-    def _checkpoint_payload(self, trainer: ContrastiveDivergence, fingerprint: str | None):
+    def _checkpoint_payload(self, trainer: ContrastiveDivergence, fingerprint: str | None) -> dict:
+        """What a checkpoint file holds (estimators that support checkpoints define it)."""
         raise NotImplementedError
 
     def _train(
