@@ -6,11 +6,13 @@
 - :mod:`~deeprg.rg.couplings`: all-order effective couplings of a hidden layer (Walsh transform).
 - :mod:`~deeprg.rg.learned`: an RBM trained on a chain, compared with decimation (torch is
   imported only when training).
-- :mod:`~deeprg.rg.block_spin`: majority-rule and decimation block spins of lattice samples.
+- :mod:`~deeprg.rg.block_spin`: majority-rule and decimation block spins of lattice samples
+  (the one majority rule of deeprg, with the tie rules of its callers).
 - :mod:`~deeprg.rg.check`: the exactness table behind ``deeprg rg check``.
 - :mod:`~deeprg.rg.mcrg`: Swendsen's Monte Carlo renormalization group, y_T and y_h from
   linearised RG matrices of blocked samples (imported on first use: it compiles a numba
-  kernel).
+  kernel); its operator sums are in :mod:`~deeprg.rg.mcrg_operators`, the linearised matrix
+  in :mod:`~deeprg.rg.mcrg_linear`.
 
 State indexing everywhere follows :func:`enumerate_states` (re-exported from
 :mod:`deeprg.exact`): row k holds the bits of k, unit 0 the most significant bit.
