@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from deeprg.rbm.functional import free_energy, layer_units, unit_mean
-from deeprg.rbm.training import history_metrics, pseudo_log_likelihood, reconstruction_error
+from deeprg.rbm.history import history_metrics, pseudo_log_likelihood, reconstruction_error
 
 
 def _model(units: str, n_visible: int = 7, n_hidden: int = 5, seed: int = 0):

@@ -49,17 +49,17 @@ from .checkpoint import (
     data_fingerprint,
     load_checkpoint,
 )
-from .history import HISTORY_KEYS, MAX_HISTORY_EXACT_UNITS, empty_history
-from .hyperparameters import store_hyperparameters
-from .missing import clamped_gibbs_mean, fill_with_column_means, redraw_missing
-from .partition import MAX_EXACT_UNITS, ais_log_partition, exact_log_partition
-from .training import (
-    Trainer,
-    TrainingConfig,
-    TrainingDivergedError,
+from .history import (
+    HISTORY_KEYS,
+    MAX_HISTORY_EXACT_UNITS,
+    empty_history,
     history_metrics,
     pseudo_log_likelihood,
 )
+from .hyperparameters import store_hyperparameters
+from .missing import clamped_gibbs_mean, fill_with_column_means, redraw_missing
+from .partition import MAX_EXACT_UNITS, ais_log_partition, exact_log_partition
+from .training import Trainer, TrainingConfig, TrainingDivergedError
 from .units import convert_parameters
 
 __all__ = ["HISTORY_KEYS", "MAX_HISTORY_EXACT_UNITS", "RBM"]
@@ -170,7 +170,7 @@ class RBM(RBMBase):
         ``pseudo_likelihood`` (n_visible · mean ln p(v_i | v_-i), one random unit per row),
         ``log_likelihood`` (exact mean ln p(v) when a layer has <= 20 units, else NaN),
         ``seconds``; all on the ``history_samples`` subset of the training data. The
-        first two share one matrix product (:func:`deeprg.rbm.training.history_metrics`).
+        first two share one matrix product (:func:`deeprg.rbm.history.history_metrics`).
     """
 
     def __init__(
