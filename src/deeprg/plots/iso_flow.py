@@ -338,22 +338,18 @@ def plot_data_checks(
     for which in ("train", "test"):
         rows = [r for r in checks if r["set"] == which]
         t = np.array([r["temperature"] for r in rows])
-        axes[0].errorbar(
-            t,
-            [r["energy_per_spin"] for r in rows],
-            yerr=[r["energy_stderr"] for r in rows],
-            fmt=markers[which],
-            ms=3,
-            label=which,
-        )
-        axes[1].errorbar(
-            t,
-            [r["heat_capacity"] for r in rows],
-            yerr=[r["heat_capacity_stderr"] for r in rows],
-            fmt=markers[which],
-            ms=3,
-            label=which,
-        )
+        for ax, value, error in (
+            (axes[0], "energy_per_spin", "energy_stderr"),
+            (axes[1], "heat_capacity", "heat_capacity_stderr"),
+        ):
+            ax.errorbar(
+                t,
+                [r[value] for r in rows],
+                yerr=[r[error] for r in rows],
+                fmt=markers[which],
+                ms=3,
+                label=which,
+            )
         for name, colour in (("energy_z", "tab:blue"), ("heat_capacity_z", "tab:green")):
             z = np.array([np.nan if r[name] is None else r[name] for r in rows], dtype=float)
             axes[2].plot(
