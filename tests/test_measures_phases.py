@@ -116,7 +116,7 @@ def test_unaligned_agreement_control_fails_in_the_ordered_phase(phase_data):
 def pipeline_runs(tmp_path_factory):
     """The reproduction pipeline at the three couplings, small enough for CI."""
     from deeprg.experiments.mehta_schwab import run
-    from deeprg.experiments.settings import PRESETS
+    from deeprg.experiments.mehta_schwab_settings import PRESETS
 
     out = {}
     for coupling in COUPLINGS:

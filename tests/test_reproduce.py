@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from deeprg import exact
 from deeprg.cli import main
-from deeprg.experiments.settings import PRESETS
+from deeprg.experiments.mehta_schwab_settings import PRESETS
 from deeprg.io import load_layers, load_samples
 
 QUICK = PRESETS["quick"]

@@ -104,7 +104,7 @@ def test_bad_grid_is_one_line_and_writes_nothing(tmp_path, arguments, word):
 def two_worker_sweep(tmp_path_factory):
     out = tmp_path_factory.mktemp("sweep2")
     points = tiny_points()
-    result = sweep.run_sweep(points, out, workers=2, progress=False)
+    result = sweep.run(points, out, workers=2, progress=False)
     return out, points, result
 
 
@@ -138,7 +138,7 @@ def test_numbers_are_identical_on_one_worker_and_in_reproduce(
     out, points, _ = two_worker_sweep
     reference = point_values(out, points)
     one = tmp_path / "one"
-    sweep.run_sweep(points, one, workers=1, progress=False)
+    sweep.run(points, one, workers=1, progress=False)
     assert point_values(one, points) == reference
     point = points[1]
     alone = tmp_path / "alone"
@@ -152,7 +152,7 @@ def test_rerun_recomputes_only_the_deleted_point(two_worker_sweep, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(out, copy)
     shutil.rmtree(copy / "points" / points[0].key)
-    result = sweep.run_sweep(points, copy, workers=1, progress=False)
+    result = sweep.run(points, copy, workers=1, progress=False)
     assert result.computed == [points[0].key]
     assert sorted(result.reused) == sorted(p.key for p in points[1:])
     assert point_values(copy, points) == point_values(out, points)
@@ -161,7 +161,7 @@ def test_rerun_recomputes_only_the_deleted_point(two_worker_sweep, tmp_path):
 def test_a_failing_point_is_reported_and_the_others_finish(tmp_path):
     points = tiny_points(couplings=(0.40,))
     broken = sweep.SweepPoint(0.45, 8, 0, points[0].settings.replace(algorithm="no-such"))
-    result = sweep.run_sweep([*points, broken], tmp_path, workers=1, progress=False)
+    result = sweep.run([*points, broken], tmp_path, workers=1, progress=False)
     assert result.computed == [points[0].key]
     assert list(result.failed) == [broken.key] and "no-such" in result.failed[broken.key]
     assert "no-such" in (tmp_path / "report.html").read_text()
@@ -185,9 +185,7 @@ def test_a_killed_worker_is_replaced_and_every_point_finishes(tmp_path):
 
         killer = threading.Thread(target=kill_one)
         killer.start()
-        result = sweep.run_sweep(
-            points, tmp_path, scheduler=cluster.scheduler_address, progress=False
-        )
+        result = sweep.run(points, tmp_path, scheduler=cluster.scheduler_address, progress=False)
         killer.join()
     assert killed
     assert sorted(result.computed) == sorted(p.key for p in points)
@@ -245,7 +243,7 @@ def test_separately_started_scheduler_gives_identical_numbers(two_worker_sweep, 
         with Client(address, timeout="30s") as client:
             client.wait_for_workers(2, timeout=60)
         separate = tmp_path / "separate"
-        sweep.run_sweep(points, separate, scheduler=address, progress=False)
+        sweep.run(points, separate, scheduler=address, progress=False)
         assert point_values(separate, points) == point_values(out, points)
     finally:
         for process in (worker, scheduler):  # exactly the processes this test started
