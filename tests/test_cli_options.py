@@ -102,3 +102,23 @@ def test_old_spellings_are_hidden_from_help():
     assert result.exit_code == 0
     assert "--layers" in result.output and "--samples" in result.output
     assert "--hidden " not in result.output and "--train-samples" not in result.output
+
+
+@pytest.mark.parametrize("text", ["4,,3", "", "4,", "a", "1.5"])
+def test_integer_lists_refuse_empty_and_non_integer_parts(text):
+    from deeprg.cli._options import parse_int_list
+    from deeprg.errors import InputError
+
+    with pytest.raises(InputError, match="--layers must be comma-separated"):
+        parse_int_list("--layers", text)
+
+
+def test_integer_lists_check_positivity_only_when_asked():
+    from deeprg.cli._options import parse_int_list
+    from deeprg.errors import InputError
+
+    assert parse_int_list("--layers", " 4, 3") == (4, 3)
+    assert parse_int_list("--layers", "16,0", positive=False) == (16, 0)
+    assert parse_int_list("--layers", None) is None
+    with pytest.raises(InputError, match="positive integers"):
+        parse_int_list("--layers", "16,0")

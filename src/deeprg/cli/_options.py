@@ -83,7 +83,7 @@ def parse_int_list(
     if text is None:
         return None
     try:
-        values = tuple(int(part) for part in text.split(",") if part.strip())
+        values = tuple(int(part) for part in text.split(","))  # "4,,3" and "" are refused
     except ValueError:
         values = ()
     if not values or (positive and any(value < 1 for value in values)):
