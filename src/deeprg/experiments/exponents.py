@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import io
 from .._random import child_seeds
-from ..constants import J_CRITICAL
+from ..constants import EXACT_EXPONENTS_2D, J_CRITICAL
 from ..errors import InputError, check_int
 from .exponents_settings import TRANSFORM_CHOICES, ExponentsSettings
 from .output import check_output_dir, locked_output_dir, write_json
@@ -47,7 +47,7 @@ def _deviation(best: dict, name: str, exact: float) -> float:
 
 
 #: Exact exponents of the 2D Ising model, and how close an estimate must come to count.
-_EXACT = {"y_T": 1.0, "y_h": 1.875}
+_EXACT = dict(EXACT_EXPONENTS_2D)
 _TOLERANCE = {"y_T": 0.02, "y_h": 0.003}
 #: How close the learned first blocking step's y_T must come to 1 to count.
 FIRST_STEP_TOLERANCE = 0.03

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..constants import Y_H_2D, Y_T_2D
 from .html import STYLE, dict_table, image, write_html
 
 __all__ = ["write_report"]
@@ -34,7 +35,7 @@ def _plot_exponents(results: dict[str, dict], path: Path) -> Path:
                 capsize=3,
                 label=f"{label} ({n_ops} operators)",
             )
-    for ax, name, exact in ((axes[0], "y_T", 1.0), (axes[1], "y_h", 1.875)):
+    for ax, name, exact in ((axes[0], "y_T", Y_T_2D), (axes[1], "y_h", Y_H_2D)):
         ax.axhline(exact, color="k", lw=0.8, ls=":", label=f"exact {exact:g}")
         ax.set_xlabel("blocking step")
         ax.set_ylabel(name)

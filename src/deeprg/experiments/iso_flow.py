@@ -43,7 +43,6 @@ import numpy as np
 from .. import __version__, exact
 from ..errors import InputError
 from .iso_flow_end_points import (  # noqa: F401 (former names)
-    _mean_stderr,
     _seed_end_point,
     curve_json,
     fixed_points,

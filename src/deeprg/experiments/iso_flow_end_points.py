@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..stats import mean_stderr
 from .iso_flow_flows import FLOW_QUANTITIES, tail_begin
 from .iso_flow_settings import T_CRITICAL, IsoFlowSettings
 
@@ -42,16 +43,6 @@ def _seed_end_point(record: dict, settings: IsoFlowSettings) -> dict:
     }
 
 
-def _mean_stderr(values: list[float]) -> tuple[float, float]:
-    array = np.asarray(values, dtype=np.float64)
-    finite = array[np.isfinite(array)]
-    if len(finite) == 0:
-        return float("nan"), float("nan")
-    if len(finite) < 2:
-        return float(finite.mean()), float("nan")
-    return float(finite.mean()), float(finite.std(ddof=1) / np.sqrt(len(finite)))
-
-
 def fixed_points(settings: IsoFlowSettings, flows: dict, update: str) -> list[dict]:
     """One end point per hidden size: T* ± standard error over RBM seeds, steps, physics.
 
@@ -75,9 +66,9 @@ def fixed_points(settings: IsoFlowSettings, flows: dict, update: str) -> list[di
             _seed_end_point(flows[(int(n_hidden), i, update)], settings)
             for i in range(settings.rbm_seeds)
         ]
-        t_star, stderr = _mean_stderr([p["temperature"] for p in per_seed])
+        t_star, stderr = mean_stderr([p["temperature"] for p in per_seed])
         converged = [p["steps"] for p in per_seed if p["steps"] is not None]
-        steps_mean, steps_err = _mean_stderr(converged) if converged else (None, None)
+        steps_mean, steps_err = mean_stderr(converged) if converged else (None, None)
         row = {
             "n_hidden": int(n_hidden),
             "update": update,
@@ -95,7 +86,7 @@ def fixed_points(settings: IsoFlowSettings, flows: dict, update: str) -> list[di
         }
         physics = {}
         for name in per_seed[0]["tail"]:
-            physics[name], physics[f"{name}_stderr"] = _mean_stderr(
+            physics[name], physics[f"{name}_stderr"] = mean_stderr(
                 [p["tail"][name] for p in per_seed]
             )
         row["end_observables"] = physics

@@ -419,8 +419,8 @@ def block_spin_reference(
     if block < 2 or size % block:
         return xi_reference
     cells = size // block
-    sums = spins.reshape(spins.shape[0], cells, block, cells, block).sum(axis=(2, 4))
-    values = np.sign(sums).reshape(spins.shape[0], -1).astype(np.float64)
+    blocks = rg.majority_block_spins(spins, block, ties="zero")
+    values = blocks.reshape(spins.shape[0], -1).astype(np.float64)
     grid = np.arange(cells) * block + (block - 1) / 2.0
     centres = np.stack(np.meshgrid(grid, grid, indexing="ij"), axis=-1).reshape(-1, 2)
     scale = float(xi_reference.get("scale", xi_reference["value"]))
