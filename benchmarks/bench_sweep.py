@@ -35,7 +35,7 @@ def cluster_seconds(workers: int) -> float:
 def run(points, workers: int) -> tuple[float, float, float]:
     with tempfile.TemporaryDirectory(prefix="deeprg-bench-sweep-") as tmp:
         started = time.perf_counter()
-        sweep.run_sweep(points, tmp, workers=workers, progress=False)
+        sweep.run(points, tmp, workers=workers, progress=False)
         wall = time.perf_counter() - started
         busy = sum(
             json.loads(path.read_text())["sweep_point"]["worker_seconds"]

@@ -134,7 +134,7 @@ def main() -> None:
     rbm = RBM(N_HIDDEN, epochs=1, l1=2e-4, batch_size=BATCH, matmul_dtype=matmul, random_state=0)
     rbm.fit(data)  # warm-up: allocations, threads, first-touch pages
 
-    from deeprg.rbm.rbm import _history_subset
+    from deeprg.rbm.history import history_subset
     from deeprg.rbm.training import Trainer
 
     config = rbm._check_params()
@@ -156,7 +156,7 @@ def main() -> None:
     # alternate with the floors and the bookkeeping, so that a change of the machine's speed
     # touches them all; the ratios and fractions use the fastest of each.
     product_dtype = torch.bfloat16 if matmul == "bfloat16" else torch.float32
-    subset = _history_subset(tensor, 1000)
+    subset = history_subset(tensor, 1000)
     rounds, bookkeeping = [], []
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "c.ckpt"

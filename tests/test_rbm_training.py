@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from deeprg.errors import InputError
-from deeprg.models import IsingSquare
+from deeprg.ising import IsingSquare
 from deeprg.rbm import RBM, TrainingDivergedError
 from deeprg.rbm.training import CENTERING_RATE, Trainer
 

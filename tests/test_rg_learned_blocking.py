@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from deeprg.constants import J_CRITICAL
 from deeprg.errors import InputError
-from deeprg.models import J_CRITICAL
 from deeprg.rg.learned_blocking import train_learned_blocking
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from deeprg import InputError
-from deeprg.models import J_CRITICAL
+from deeprg.constants import J_CRITICAL
 from deeprg.rg import (
     MCRGResult,
     critical_samples,

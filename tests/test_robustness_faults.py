@@ -364,7 +364,7 @@ def test_reproduce_whose_samples_are_deleted_mid_run_rebuilds_them(tmp_path, mon
     rh.assert_one_line_error(result, "receptive_fields.png", logs=True)
     assert not (out / "samples.h5").exists()
     rh.check_tree(out)
-    from deeprg.experiments.settings import PRESETS
+    from deeprg.experiments.mehta_schwab_settings import PRESETS
 
     settings = PRESETS["quick"].replace(
         size=8,

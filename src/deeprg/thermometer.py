@@ -38,7 +38,7 @@ import numpy as np
 
 from ._random import SeedLike, as_generator, child_seeds
 from .errors import InputError, check_int
-from .models import periodic_bond_sum
+from .ising import periodic_bond_sum
 
 __all__ = [
     "Thermometer",

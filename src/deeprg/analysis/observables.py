@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError, check_finite
-from ..models import IsingChain, IsingSquare
+from ..ising import IsingChain, IsingSquare
 from ..stats import mean_stderr
 from ._common import as_spin_batch
 

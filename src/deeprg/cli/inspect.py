@@ -90,13 +90,12 @@ def command(
     """
     from ..errors import InputError
     from ..experiments.inspect_report import inspect_model, parse_shape, write_inspection
+    from ..experiments.output import check_output_dir
 
     if out_dir is None and not as_json:
         raise InputError("pass --out DIR for the report, or --json for the numbers (or both)")
     if out_dir is not None:
-        out = Path(out_dir)
-        if out.exists() and not out.is_dir():
-            raise InputError(f"{out} exists and is not a directory; choose another --out")
+        check_output_dir(out_dir)
     parsed = parse_shape(shape) if shape is not None else None
     if max_units is not None and max_units < 1:
         raise InputError(f"--max-units must be a positive integer, got {max_units}")

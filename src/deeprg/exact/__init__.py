@@ -1,4 +1,4 @@
-"""Exact references for the Ising models of :mod:`deeprg.models` (the project's exact references).
+"""Exact references for the Ising models of :mod:`deeprg.ising` (the project's exact references).
 
 - :func:`enumerate_states`, :func:`enumerate_ising`: every configuration of small systems
   (<= 20 spins) with energies and Boltzmann probabilities;

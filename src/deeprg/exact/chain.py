@@ -205,7 +205,7 @@ def chain(n_spins: int, coupling: float, field: float = 0.0) -> ChainResult:
     ----------
     n_spins : int
         Number of spins N >= 2 (N = 2 has two bonds between its spins, as in
-        :class:`deeprg.models.IsingChain`).
+        :class:`deeprg.ising.IsingChain`).
     coupling : float
         J (β absorbed), either sign.
     field : float, default 0

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError, check_int
-from ..models import IsingChain, IsingSquare
+from ..ising import IsingChain, IsingSquare
 
 __all__ = [
     "MAX_ENUMERATED_SPINS",
@@ -157,7 +157,7 @@ class EnumerationResult:
 def enumerate_ising(model: IsingChain | IsingSquare) -> EnumerationResult:
     """Enumerate every state of an Ising chain or square lattice with at most 20 spins.
 
-    Energies are the model's own :meth:`~deeprg.models.IsingChain.energy` (so the
+    Energies are the model's own :meth:`~deeprg.ising.IsingChain.energy` (so the
     periodic-boundary convention, e.g. the doubled bonds of N = 2 or L = 2, is the
     model's), evaluated in chunks; averages use the normalised probabilities and
     two-pass (centred) variances, accurate to a few ulp.

@@ -3,7 +3,7 @@
 B. Kaufman, "Crystal Statistics. II. Partition Function Evaluated by Spinor Analysis",
 Phys. Rev. 76, 1232 (1949); in the form of A. E. Ferdinand & M. E. Fisher, Phys. Rev. 185,
 832 (1969) and P. D. Beale, Phys. Rev. Lett. 76, 78 (1996). With K = J (β absorbed) and
-N = L² spins on a torus (2N bonds, also for L = 2, as in :class:`deeprg.models.IsingSquare`):
+N = L² spins on a torus (2N bonds, also for L = 2, as in :class:`deeprg.ising.IsingSquare`):
 
     Z = ½ (2 sinh 2K)^{N/2} (Z1 + Z2 + Z3 + Z4),
     Z1 = Π_{k=0}^{L-1} 2 cosh(L γ_{2k+1}/2),   Z2 = Π_{k=0}^{L-1} 2 sinh(L γ_{2k+1}/2),

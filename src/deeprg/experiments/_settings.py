@@ -50,6 +50,18 @@ class ExperimentSettings:
             data[name] = list(values) if convert is None else [convert(v) for v in values]
         return data
 
+    @classmethod
+    def rbm_settings(cls) -> tuple[str, ...]:
+        """The settings that are RBM hyper-parameters, in the declaration's order.
+
+        They are passed unchanged to every :class:`deeprg.RBM` of the experiment; which names
+        those are comes from the one declaration, :mod:`deeprg.rbm.hyperparameters`.
+        """
+        from ..rbm.hyperparameters import TRAINING_PARAMETERS
+
+        names = {field.name for field in dataclasses.fields(cls)}
+        return tuple(name for name in TRAINING_PARAMETERS if name in names)
+
     def key(self, *names: str, extra: str = "") -> str:
         """Digest of the named settings (and ``extra``): a stage is reused when it matches."""
         data = self.as_dict()

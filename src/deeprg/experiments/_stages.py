@@ -221,8 +221,8 @@ class NpzStore:
 class ArraysH5Store:
     """A dict of arrays in an HDF5 file whose ``format`` attribute is ``file_format``.
 
-    Root attributes: ``format``, ``settings_key`` and ``deeprg_version``; one dataset per
-    array.
+    Root attributes: ``format``, ``settings_key`` and ``deeprg_version``; one checksummed
+    dataset per array (:func:`deeprg.io.save_arrays`).
     """
 
     def __init__(self, file_format: str):
@@ -242,11 +242,5 @@ class ArraysH5Store:
             return None
 
     def save(self, value: dict, path: Path, key: str) -> None:
-        import h5py
-
-        with io.atomic_write(path, overwrite=True) as tmp, h5py.File(tmp, "w") as f:
-            for name, array in value.items():
-                f.create_dataset(name, data=array)
-            f.attrs["format"] = self.file_format
-            f.attrs["settings_key"] = key
-            f.attrs["deeprg_version"] = __version__
+        attrs = {"format": self.file_format, "settings_key": key, "deeprg_version": __version__}
+        io.save_arrays(path, value, attrs, overwrite=True)

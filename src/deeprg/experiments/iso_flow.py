@@ -135,7 +135,7 @@ def validate(settings: IsoFlowSettings, device: str = "cpu", threads: int | None
         One line naming the bad setting and the fix.
     """
     from ..mc.sampler import ALGORITHMS
-    from ..rbm import DBN
+    from ..rbm import DBN, rbm_kwargs
 
     def positive_int(name: str, minimum: int = 1) -> None:
         value = getattr(settings, name)
@@ -204,7 +204,7 @@ def validate(settings: IsoFlowSettings, device: str = "cpu", threads: int | None
         raise InputError(f"unknown device {device!r}; use cpu or cuda")
     DBN(
         layers=tuple(int(n) for n in settings.hidden_sizes),
-        **{name: getattr(settings, name) for name in RBM_SETTINGS},
+        **rbm_kwargs(settings, RBM_SETTINGS),
         device=device,
     ).check_params()
 

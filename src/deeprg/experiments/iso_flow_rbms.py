@@ -35,7 +35,7 @@ def rbm_stage(
     dict
         ``(n_hidden, seed index)`` -> fitted :class:`deeprg.RBM`.
     """
-    from ..rbm import RBM
+    from ..rbm import RBM, rbm_kwargs
     from ..rbm.units import convert_states
 
     folder = out / "rbms"
@@ -57,7 +57,7 @@ def rbm_stage(
                 log(f"rbms: N_h = {n_hidden}, seed {index}, {settings.epochs} epochs")
                 rbm = RBM(
                     n_hidden=int(n_hidden),
-                    **{name: getattr(settings, name) for name in RBM_SETTINGS},
+                    **rbm_kwargs(settings, RBM_SETTINGS),
                     # its own seed per (N_h, index): no shared streams between sizes
                     random_state=int(
                         child_seeds(np.random.default_rng([rbm_seed, int(n_hidden), index]), 1)[0]

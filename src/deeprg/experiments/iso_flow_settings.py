@@ -129,20 +129,7 @@ THERMOMETER_SETTINGS = (
     "thermometer_augment",
 )
 #: Settings passed unchanged to every :class:`deeprg.RBM`.
-RBM_SETTINGS = (
-    "units",
-    "epochs",
-    "learning_rate",
-    "batch_size",
-    "cd_k",
-    "persistent",
-    "l1",
-    "l2",
-    "momentum",
-    "initial_momentum",
-    "momentum_switch_epoch",
-    "weight_init_std",
-)
+RBM_SETTINGS = IsoFlowSettings.rbm_settings()
 TRAINING_SETTINGS = (*SAMPLE_SETTINGS, "n_train", *RBM_SETTINGS)
 FLOW_SETTINGS = (
     *TRAINING_SETTINGS,

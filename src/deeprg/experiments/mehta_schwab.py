@@ -17,7 +17,6 @@ reconstructions of a 1600-400-100-25 DBN trained on 40×40 samples at J = 0.408)
 from __future__ import annotations
 
 import itertools
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,7 +31,7 @@ from ..ising import IsingSquare
 from ..samples import SampleSet
 from . import measurements
 from ._autocorrelation import observable_taus
-from ._stages import SampleSetStore, compute_or_load
+from ._stages import RBMStore, SampleSetStore, compute_or_load
 from .mehta_schwab_settings import (
     CHOICES,
     INCONSISTENCIES,
@@ -61,7 +60,7 @@ def validate(settings: MehtaSchwabSettings, device: str = "cpu") -> None:
     InputError
         One line naming the bad setting and the fix.
     """
-    from ..rbm import DBN
+    from ..rbm import DBN, rbm_kwargs
 
     IsingSquare(settings.size, settings.coupling)  # validates size and coupling
     seed = settings.seed
@@ -100,7 +99,7 @@ def validate(settings: MehtaSchwabSettings, device: str = "cpu") -> None:
     # every training setting, exactly as the RBMs will check it
     DBN(
         layers=tuple(int(n) for n in settings.layers),
-        **{name: getattr(settings, name) for name in RBM_SETTINGS},
+        **rbm_kwargs(settings, RBM_SETTINGS),
         device=device,
     ).check_params()
 
@@ -195,52 +194,40 @@ def train_stage(
     progress: bool,
     log: Callable,
 ) -> list:
-    """Greedy layer-wise training; each finished layer is kept in ``layers/`` and reused."""
-    from ..rbm import RBM
+    """Greedy layer-wise training by :meth:`deeprg.rbm.DBN.fit`; returns the trained RBMs.
 
-    layer_dir = out / "layers"
-    layer_dir.mkdir(exist_ok=True)
-    seeds = child_seeds(int(_stage_seeds(settings)[_SEED_TRAINING]), len(settings.layers))
-    data = _units_data(samples.flat(), settings.units)
-    rbms = []
-    for index, n_hidden in enumerate(settings.layers):
+    Each finished layer is kept in ``layers/layer<l>.h5`` under a key of every setting it
+    depends on (the samples, the RBM settings and the layer sizes up to it), and reused by
+    a rerun whose key matches; an interrupted layer resumes from its checkpoint there.
+    """
+    from ..rbm import DBN, KeyedLayerFiles, rbm_kwargs
+
+    def key(index: int) -> str:
         sizes = [int(n) for n in settings.layers[: index + 1]]
-        key = settings.key(*TRAINING_SETTINGS) + "-" + "x".join(map(str, sizes))
-        path = layer_dir / f"layer{index + 1}.h5"
-        rbm = io.load_cached_rbm(path, key, device)
-        if rbm is not None:
-            log(f"training: reusing layer {index + 1} from {path}")
-        if rbm is None:
-            for stale in layer_dir.glob(f"layer{index + 1}-*.ckpt"):
-                if stale.name != f"layer{index + 1}-{key}.ckpt":
-                    stale.unlink()
-            log(
-                f"training: layer {index + 1}, {data.shape[1]} → {n_hidden} units, {settings.epochs} epochs"
-            )
-            rbm = RBM(
-                n_hidden=int(n_hidden),
-                **{name: getattr(settings, name) for name in RBM_SETTINGS},
-                random_state=int(seeds[index]),
-                device=device,
-                verbose=progress,
-            )
-            checkpoint = layer_dir / f"layer{index + 1}-{key}.ckpt"
-            rbm.fit(data, checkpoint=checkpoint)
-            io.save_model(
-                rbm,
-                path,
-                overwrite=True,
-                metadata={
-                    "settings_key": key,
-                    "history": json.dumps(rbm.history_, default=float),
-                    "matmul_dtype_used": rbm.matmul_dtype_,
-                    "matmul_reason": rbm.matmul_reason_,
-                },
-            )
-            checkpoint.unlink(missing_ok=True)
-        rbms.append(rbm)
-        data = rbm.transform(data).astype(np.float32)
-    return rbms
+        return settings.key(*TRAINING_SETTINGS) + "-" + "x".join(map(str, sizes))
+
+    store = RBMStore(
+        device,
+        metadata=lambda rbm: {
+            "matmul_dtype_used": rbm.matmul_dtype_,
+            "matmul_reason": rbm.matmul_reason_,
+        },
+    )
+    dbn = DBN(
+        layers=tuple(int(n) for n in settings.layers),
+        **rbm_kwargs(settings, RBM_SETTINGS),
+        propagate=settings.propagate,
+        random_state=int(_stage_seeds(settings)[_SEED_TRAINING]),
+        device=device,
+        verbose=progress,
+    )
+    (out / "layers").mkdir(exist_ok=True)
+    dbn.fit(
+        _units_data(samples.flat(), settings.units),
+        layer_cache=KeyedLayerFiles(out / "layers", key, store),
+        log=lambda line: log(f"training: {line}"),
+    )
+    return dbn.rbms_
 
 
 def _precision_record(requested: str, rbms: list) -> dict:

@@ -87,21 +87,7 @@ ReproductionSettings = MehtaSchwabSettings
 #: Everything the Monte Carlo samples depend on.
 SAMPLE_SETTINGS = ("size", "coupling", "n_samples", "algorithm", "seed")
 #: Settings passed unchanged to every layer's :class:`deeprg.rbm.RBM`.
-RBM_SETTINGS = (
-    "units",
-    "learning_rate",
-    "batch_size",
-    "epochs",
-    "cd_k",
-    "persistent",
-    "l1",
-    "l2",
-    "momentum",
-    "initial_momentum",
-    "momentum_switch_epoch",
-    "weight_init_std",
-    "matmul_dtype",
-)
+RBM_SETTINGS = MehtaSchwabSettings.rbm_settings()
 #: Everything a trained layer depends on (its reuse key).
 TRAINING_SETTINGS = (*SAMPLE_SETTINGS, *RBM_SETTINGS, "propagate")
 

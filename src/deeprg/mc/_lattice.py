@@ -3,7 +3,7 @@
 Every kernel works on a flat spin array of shape (n_spins,) and a neighbour table of shape
 (n_spins, z), int32, whose first z/2 columns are the "forward" neighbours (right, and down
 on the square lattice) so that the bonds are exactly {(i, nbr[i, k]) : k < z/2}: N bonds for
-the chain and 2N for the L×L torus, matching :mod:`deeprg.models` (for L = 2 or N = 2 a pair
+the chain and 2N for the L×L torus, matching :mod:`deeprg.ising` (for L = 2 or N = 2 a pair
 of sites is joined by two bonds, and the table lists the neighbour twice).
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..models import IsingChain, IsingModel
+from ..ising import IsingChain, IsingModel
 
 __all__ = ["checkerboard_order", "neighbour_table"]
 

@@ -21,7 +21,7 @@ import numpy as np
 from .._random import SeedLike, as_generator, child_seeds
 from ..constants import J_CRITICAL
 from ..errors import InputError, check_int
-from ..models import IsingChain, IsingModel, IsingSquare
+from ..ising import IsingChain, IsingModel, IsingSquare
 from ..samples import SampleSet
 from ._lattice import checkerboard_order, neighbour_table
 from ._records import empty_records

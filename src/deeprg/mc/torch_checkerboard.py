@@ -6,7 +6,7 @@ its spins can be updated simultaneously with the single-site rules of
 :mod:`deeprg.mc.local`. Even sizes use the two checkerboard sublattices; an odd periodic
 size has no two-colouring, and three colour classes are used instead.
 Neighbour sums are sums of ``torch.roll``-ed copies, consistent with the bond convention of
-:mod:`deeprg.models` (for L = 2 a neighbour is counted twice).
+:mod:`deeprg.ising` (for L = 2 a neighbour is counted twice).
 
 Randomness comes from one ``torch.Generator`` on the device, seeded from the user's seed,
 so a run is reproducible on the same device type.
@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from ..errors import InputError
-from ..models import IsingModel
+from ..ising import IsingModel
 from .local import local_thresholds
 
 __all__ = ["TorchCheckerboard", "colour_classes"]

@@ -24,15 +24,29 @@ parameters are the negatives of ours.
 
 from __future__ import annotations
 
-from .checkpoint import CheckpointMismatchError
-from .conv import ConvRBM
-from .dbn import DBN
-from .hyperparameters import rbm_kwargs
-from .layer_cache import CheckpointDirectory, KeyedLayerFiles, LayerCache
-from .partition import MAX_EXACT_UNITS, AISResult, ais_log_partition, exact_log_partition
-from .rbm import RBM
-from .training import TrainingDivergedError
-from .units import binary_to_spin, convert_parameters, convert_states, spin_to_binary
+import importlib
+
+# Names are imported on first use, so that the torch-free modules of this package (such as
+# the hyper-parameter declaration, which the experiment settings read) load without torch.
+_LAZY = {
+    "CheckpointMismatchError": "checkpoint",
+    "ConvRBM": "conv",
+    "DBN": "dbn",
+    "rbm_kwargs": "hyperparameters",
+    "CheckpointDirectory": "layer_cache",
+    "KeyedLayerFiles": "layer_cache",
+    "LayerCache": "layer_cache",
+    "MAX_EXACT_UNITS": "partition",
+    "AISResult": "partition",
+    "ais_log_partition": "partition",
+    "exact_log_partition": "partition",
+    "RBM": "rbm",
+    "TrainingDivergedError": "training",
+    "binary_to_spin": "units",
+    "convert_parameters": "units",
+    "convert_states": "units",
+    "spin_to_binary": "units",
+}
 
 __all__ = [
     "DBN",
@@ -53,3 +67,15 @@ __all__ = [
     "rbm_kwargs",
     "spin_to_binary",
 ]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

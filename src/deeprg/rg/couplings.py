@@ -6,7 +6,7 @@ Any function of n spins σ_j = ±1 is a unique multilinear polynomial
 
 over all subsets S of units (the Fourier/Walsh expansion). For a hidden-layer Hamiltonian
 H^RBM(h) this reads off all-order effective interactions exactly: fields -K_{j}, pair
-couplings J_jk = -K_{jk} (so that H ⊃ -J_jk σ_j σ_k, the sign of :mod:`deeprg.models`), and
+couplings J_jk = -K_{jk} (so that H ⊃ -J_jk σ_j σ_k, the sign of :mod:`deeprg.ising`), and
 the size of three- and more-spin terms. Binary hidden units {0, 1} are read as σ = 2h - 1
 (the same state index), which is the same function expressed in spin variables.
 

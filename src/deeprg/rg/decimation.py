@@ -25,7 +25,7 @@ therefore has the marginal of a chain of N/2^n spins at J^(n), with the bookkeep
 The flow J^(n) -> 0 (for either sign of J^(0); J^(1) >= 0 always) is the stable
 high-temperature fixed point. Steps continue while the number of spins is even; the last
 possible step takes 2 spins to 1. A periodic chain of 2 spins has two bonds joining the same
-pair (H = -2J s_0 s_1, the convention of :mod:`deeprg.models`), so the single odd site
+pair (H = -2J s_0 s_1, the convention of :mod:`deeprg.ising`), so the single odd site
 couples to the single even site with weight 2J; the result is one spin with one self-bond,
 "H = -J' s s = -J'", a constant: the 1-spin chain of this module has energy -J for both
 states, and ln Z_2(J) = ln A(J) + ln(2 e^{J'}) holds.

@@ -572,8 +572,8 @@ def critical_samples(
     SampleSet
         ``spins`` of shape (n_samples, L, L), int8 (``thin`` = ``clusters_between``).
     """
+    from ..ising import IsingSquare
     from ..mc.sampler import sample
-    from ..models import IsingSquare
 
     size = check_int("size", size, minimum=2)
     clusters_between = check_int("clusters_between", clusters_between, minimum=1)
