@@ -92,14 +92,15 @@ def test_classifier_and_regressor_estimators_in_a_grid_search():
     labels = np.where(X[:, 0] + X[:, 3] > 1, "high", "low")
     classifier = FineTunedClassifier(
         DBN(layers=(6,), epochs=3, batch_size=20, random_state=0),
-        max_epochs=60,
-        learning_rate=3e-2,
+        fine_tune_params={"max_epochs": 60, "learning_rate": 3e-2},
         random_state=0,
     ).fit(X, labels)
     assert set(classifier.classes_) == {"high", "low"}
     assert classifier.score(X, labels) > 0.9
     search = GridSearchCV(
-        FineTunedRegressor(DBN(epochs=2, batch_size=20, random_state=0), max_epochs=3),
+        FineTunedRegressor(
+            DBN(epochs=2, batch_size=20, random_state=0), fine_tune_params={"max_epochs": 3}
+        ),
         {"pretrained__layers": [(4,), (8,)]},
         cv=2,
     ).fit(X, X[:, 0] + X[:, 1])

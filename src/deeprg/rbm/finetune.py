@@ -302,29 +302,28 @@ def _train(
 
 
 class _FineTunedEstimator(BaseEstimator):
-    """Pretrain ``pretrained`` (an unfitted DBN) on X, then fine-tune it on y."""
+    """Pretrain ``pretrained`` (an unfitted DBN) on X, then fine-tune it on y.
+
+    Parameters
+    ----------
+    pretrained : DBN, optional
+        The unsupervised stack (unfitted; it is cloned and fitted on X). Default ``DBN()``.
+    fine_tune_params : dict, optional
+        Keyword arguments of :func:`fine_tune` (``learning_rate``, ``max_epochs``, ...).
+    random_state : int or None
+        Seed of the fine-tuning (the stack has its own ``random_state``).
+    """
 
     _task = "regression"
 
     def __init__(
         self,
         pretrained: Any = None,
-        *,
-        validation_fraction: float = 0.2,
-        learning_rate: float = 1e-3,
-        weight_decay: float = 1e-4,
-        batch_size: int = 16,
-        max_epochs: int = 1000,
-        patience: int = 100,
+        fine_tune_params: dict | None = None,
         random_state: SeedLike = None,
     ) -> None:
         self.pretrained = pretrained
-        self.validation_fraction = validation_fraction
-        self.learning_rate = learning_rate
-        self.weight_decay = weight_decay
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.patience = patience
+        self.fine_tune_params = fine_tune_params
         self.random_state = random_state
 
     def fit(self, X: Any, y: Any) -> _FineTunedEstimator:
@@ -333,12 +332,10 @@ class _FineTunedEstimator(BaseEstimator):
         X = np.asarray(X, dtype=np.float64)
         base = DBN() if self.pretrained is None else self.pretrained
         self.dbn_ = clone(base).fit(X.astype(np.float32))
+        options = dict(self.fine_tune_params or {})
         self.network_ = fine_tune(
-            self.dbn_, X, y, self._task,
-            validation_fraction=self.validation_fraction, learning_rate=self.learning_rate,
-            weight_decay=self.weight_decay, batch_size=self.batch_size,
-            max_epochs=self.max_epochs, patience=self.patience, random_state=self.random_state,
-        )  # fmt: skip
+            self.dbn_, X, y, self._task, random_state=self.random_state, **options
+        )
         self.n_features_in_ = X.shape[1]
         if self._task == "classification":
             self.classes_ = self.network_.classes
