@@ -17,6 +17,7 @@ from deeprg.experiments.mehta_schwab_settings import PRESETS, MehtaSchwabSetting
 from deeprg.experiments.verdict import Verdict, verdict_counts
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_old_import_paths_still_work():
     from deeprg.experiments import html, iso_flow, mehta_schwab_report, report, settings, sweep
     from deeprg.plots import mehta_schwab, reproduction
@@ -119,3 +120,21 @@ def test_rbm_store_keeps_the_history_once_and_reads_old_files(tmp_path):
     old = tmp_path / "old.h5"
     io.save_model(rbm, old, metadata={"settings_key": "key", "history": json.dumps(rbm.history_)})
     assert json.dumps(store.load(old, "key").history_) == json.dumps(rbm.history_)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "name"),
+    [
+        ("deeprg.experiments.settings", "deeprg.experiments.mehta_schwab_settings", "PRESETS"),
+        ("deeprg.experiments.report", "deeprg.experiments.mehta_schwab_report", "write_report"),
+        ("deeprg.plots.reproduction", "deeprg.plots.mehta_schwab", "plot_samples"),
+    ],
+)
+def test_former_module_names_still_work_and_warn(old, new, name):
+    import importlib
+    import sys
+
+    sys.modules.pop(old, None)
+    with pytest.warns(DeprecationWarning, match=new.split(" ")[0]):
+        module = importlib.import_module(old)
+    assert getattr(module, name) is getattr(importlib.import_module(new), name)
