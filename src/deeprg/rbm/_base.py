@@ -205,6 +205,10 @@ class RBMBase(
 
     def hidden_conditional(self, v: Any) -> Any:
         """P(h_j = 1 | v) (binary, Gaussian) or P(h_j = +1 | v) (spin), shape (..., n_hidden)."""
+        if rbm_functional.layer_units(self.units)[1] == "gaussian":
+            raise InputError(
+                "Gaussian hidden units have no P(h_j = 1 | v); transform gives their mean b + xW"
+            )
         vt, is_tensor, shape = self._visible(v)
         scale = 2.0 if self.units == "spin" else 1.0
         hidden_input = self._hidden_input(self._scaled(vt), self._parameters())
@@ -217,7 +221,7 @@ class RBMBase(
         the mean σ (a + W h) (their variance is σ²).
         """
         check_is_fitted(self, "weights_")
-        if self.units == "gaussian":
+        if rbm_functional.gaussian_visible(self.units):
             raise InputError(
                 "Gaussian visible units have no P(v_i = 1 | h); inverse_transform gives their "
                 "mean σ(a + W h), and visible_std_ their standard deviation"

@@ -17,7 +17,7 @@ import torch
 
 from .._random import SeedLike, child_seeds
 from ..errors import InputError
-from .functional import check_rbm_units
+from .functional import check_rbm_units, layer_units
 from .hyperparameters import HYPERPARAMETERS, LARGEST_STEP, check_hyperparameter, check_number
 from .precision import MATMUL_DTYPES, resolve_matmul_dtype
 from .training import TrainingConfig
@@ -118,6 +118,7 @@ def check_unit_values(x: np.ndarray | torch.Tensor, units: str, name: str = "X")
     spin units (the classic mix-up), as are ±1 data for binary units.
     """
     size = x.numel() if isinstance(x, torch.Tensor) else x.size
+    units = layer_units(units)[0]  # the values are visible states
     if size == 0 or units == "gaussian":
         return
     low, high = float(x.min()), float(x.max())
@@ -188,7 +189,7 @@ def training_config(estimator: Any) -> TrainingConfig:
             )
     units = check_rbm_units(value("units"))
     learn_variance = check("learn_variance")
-    if learn_variance and units != "gaussian":
+    if learn_variance and layer_units(units)[0] != "gaussian":
         raise InputError("learn_variance needs units='gaussian' (binary and spin units have none)")
     if learn_variance and check("centering"):
         raise InputError("centering cannot be combined with learn_variance; choose one")

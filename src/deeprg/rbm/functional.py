@@ -54,9 +54,11 @@ __all__ = [
     "check_units",
     "energy",
     "free_energy",
+    "gaussian_visible",
     "hidden_free_energy",
     "layer_units",
     "log_unit_partition",
+    "rbm_units",
     "sample_from_mean",
     "unit_mean",
     "unit_mean_",
@@ -65,8 +67,10 @@ __all__ = [
 #: Units shared by both layers (every model in deeprg supports these).
 UNITS = ("binary", "spin")
 
-#: Units of a dense RBM: also "gaussian" (Gaussian visible, binary hidden units).
-RBM_UNITS = ("binary", "spin", "gaussian")
+#: Units of a dense RBM: also "gaussian" (Gaussian visible, binary hidden units), and the
+#: linear code layers "gaussian-gaussian" (Gaussian visible and hidden units) and
+#: "binary-gaussian" (binary visible, Gaussian hidden units).
+RBM_UNITS = ("binary", "spin", "gaussian", "gaussian-gaussian", "binary-gaussian")
 
 
 def check_units(units: object) -> str:
@@ -77,15 +81,42 @@ def check_units(units: object) -> str:
 
 
 def check_rbm_units(units: object) -> str:
-    """Return ``units`` if it is ``"binary"``, ``"spin"`` or ``"gaussian"``, else raise."""
+    """Return ``units`` if it is one of :data:`RBM_UNITS`, else raise :class:`InputError`."""
     if units not in RBM_UNITS:
-        raise InputError(f"units must be 'binary', 'spin' or 'gaussian', got {units!r}")
+        listed = ", ".join(repr(u) for u in RBM_UNITS)
+        raise InputError(f"units must be one of {listed}, got {units!r}")
     return str(units)
 
 
 def layer_units(units: str) -> tuple[str, str]:
-    """(visible units, hidden units) of an RBM: ("gaussian", "binary") for ``"gaussian"``."""
-    return ("gaussian", "binary") if units == "gaussian" else (units, units)
+    """(visible units, hidden units) of an RBM.
+
+    ``"gaussian"`` is ("gaussian", "binary"); ``"<visible>-<hidden>"`` names both layers
+    (``"gaussian-gaussian"``, ``"binary-gaussian"``); ``"binary"`` and ``"spin"`` are the
+    same on both layers.
+    """
+    if units == "gaussian":
+        return ("gaussian", "binary")
+    if "-" in units:
+        visible, hidden = units.split("-", 1)
+        return (visible, hidden)
+    return (units, units)
+
+
+def gaussian_visible(units: str) -> bool:
+    """Whether an RBM of these ``units`` has real-valued (Gaussian) visible units."""
+    return layer_units(units)[0] == "gaussian"
+
+
+def rbm_units(visible: str, hidden: str) -> str:
+    """The ``units`` name of an RBM with these visible and hidden units (inverse of :func:`layer_units`)."""
+    for units in RBM_UNITS:
+        if layer_units(units) == (visible, hidden):
+            return units
+    raise InputError(
+        f"no RBM has {visible} visible and {hidden} hidden units; Gaussian hidden units go "
+        "with Gaussian or binary visible units"
+    )
 
 
 #: softplus(x) returns x itself above this (ln(1 + e^-40) = 4e-18 is below float64's rounding of 40).
@@ -191,7 +222,7 @@ def sample_from_mean(
 
 
 def _base_energy(v: torch.Tensor, units: str) -> torch.Tensor | float:
-    """½|v|² per row for Gaussian visible units, else 0."""
+    """½|u|² per row for a layer of Gaussian units, else 0."""
     return 0.5 * (v * v).sum(dim=-1) if units == "gaussian" else 0.0
 
 
@@ -203,8 +234,13 @@ def energy(
     b: torch.Tensor,
     units: str = "binary",
 ) -> torch.Tensor:
-    """E(v, h) = [½|v|²] - a·v - b·h - v·W·h for a batch, tensor of shape (n_samples,)."""
-    return _base_energy(v, units) - (v @ a) - (h @ b) - ((v @ weights) * h).sum(dim=-1)
+    """E(v, h) = [½|v|²] [+ ½|h|²] - a·v - b·h - v·W·h for a batch, shape (n_samples,).
+
+    The bracketed base terms belong to Gaussian visible and Gaussian hidden units.
+    """
+    visible, hidden = layer_units(units)
+    base = _base_energy(v, visible) + _base_energy(h, hidden)
+    return base - (v @ a) - (h @ b) - ((v @ weights) * h).sum(dim=-1)
 
 
 def free_energy(

@@ -105,17 +105,19 @@ def pseudo_log_likelihood(
     torch.Tensor of shape (n_samples,)
     """
     n, n_visible = data.shape
-    if units == "gaussian":
+    visible_units, hidden_units = layer_units(units)
+    if visible_units == "gaussian":
         return torch.full((n,), float("nan"), dtype=data.dtype, device=data.device)
     columns = torch.randint(n_visible, (n,), generator=generator, device=data.device)
     rows = torch.arange(n, device=data.device)
     values = data[rows, columns]
-    delta = 1.0 - 2.0 * values if units == "binary" else -2.0 * values
+    delta = 1.0 - 2.0 * values if visible_units == "binary" else -2.0 * values
     if hidden_input is None:
         hidden_input = torch.addmm(b, data, weights)
     flipped_input = torch.addcmul(hidden_input, delta[:, None], weights.index_select(0, columns))
     change = (
-        log_unit_partition(flipped_input, units) - log_unit_partition(hidden_input, units)
+        log_unit_partition(flipped_input, hidden_units)
+        - log_unit_partition(hidden_input, hidden_units)
     ).sum(-1)
     difference = -a.index_select(0, columns) * delta - change
     return n_visible * torch.nn.functional.logsigmoid(difference)
@@ -144,7 +146,7 @@ def history_metrics(
     error = reconstruction_error(
         data, weights, a, b, units, std, hidden_input=hidden_input, matmul_dtype=matmul_dtype
     )
-    if units == "gaussian":
+    if layer_units(units)[0] == "gaussian":
         return error, float("nan")
     pll = pseudo_log_likelihood(data, weights, a, b, units, generator, hidden_input=hidden_input)
     return error, float(pll.mean())

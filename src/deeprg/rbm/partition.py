@@ -32,13 +32,58 @@ from ..errors import InputError, check_int
 from ._validation import single_thread_if_small
 from .functional import all_states, layer_units, log_unit_partition, sample_from_mean, unit_mean
 
-__all__ = ["MAX_EXACT_UNITS", "AISResult", "ais_log_partition", "exact_log_partition"]
+__all__ = [
+    "MAX_EXACT_UNITS",
+    "AISResult",
+    "ais_log_partition",
+    "enumerated_units",
+    "exact_log_partition",
+]
 
 #: Largest smaller-layer size for which the exact partition function is computed.
 MAX_EXACT_UNITS = 25
 
 #: Elements (states x units of the other layer) processed per chunk of the exact sum.
 _CHUNK_ELEMENTS = 2**22
+
+
+def enumerated_units(shape: tuple[int, int], units: str) -> int:
+    """How many units the exact ln Z of an RBM of this shape and these units enumerates.
+
+    A Gaussian layer is integrated analytically, so the other layer is enumerated; with both
+    layers Gaussian nothing is (the Gaussian integral has a closed form); otherwise the
+    smaller layer.
+    """
+    n_visible, n_hidden = shape
+    visible_units, hidden_units = layer_units(units)
+    if visible_units == "gaussian" and hidden_units == "gaussian":
+        return 0
+    if visible_units == "gaussian":
+        return n_hidden
+    if hidden_units == "gaussian":
+        return n_visible
+    return min(n_visible, n_hidden)
+
+
+def _gaussian_log_partition(w: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> float:
+    """ln Z of a Gaussian–Gaussian RBM, E = ½|v|² + ½|h|² - a·v - b·h - v·W·h, in closed form.
+
+    With u = (v, h) and M = [[I, -W], [-Wᵀ, I]], E = ½ uᵀ M u - μ·u with μ = (a, b), so
+    Z = (2π)^{n/2} det(M)^{-1/2} exp(½ μᵀ M⁻¹ μ) when M is positive definite (every singular
+    value of W below 1); otherwise the model is not normalisable and ln Z = +inf.
+    """
+    n_visible, n_hidden = w.shape
+    eye_v = torch.eye(n_visible, dtype=w.dtype, device=w.device)
+    eye_h = torch.eye(n_hidden, dtype=w.dtype, device=w.device)
+    matrix = torch.cat([torch.cat([eye_v, -w], 1), torch.cat([-w.T, eye_h], 1)], 0)
+    factor, info = torch.linalg.cholesky_ex(matrix)
+    if int(info) != 0:
+        return math.inf
+    mean = torch.cat([a, b])
+    solved = torch.cholesky_solve(mean[:, None], factor)[:, 0]
+    log_det = 2.0 * torch.log(torch.diagonal(factor)).sum()
+    n = n_visible + n_hidden
+    return float(0.5 * n * math.log(2 * math.pi) - 0.5 * log_det + 0.5 * (mean @ solved))
 
 
 def exact_log_partition(
@@ -73,17 +118,24 @@ def exact_log_partition(
     b = hidden_bias.to(torch.float64)
     n_visible, n_hidden = w.shape
     visible_units, hidden_units = layer_units(units)
+    if visible_units == "gaussian" and hidden_units == "gaussian":
+        return _gaussian_log_partition(w, a, b)
     if visible_units == "gaussian" and n_hidden > max_units:
         raise InputError(
             f"exact ln Z of a Gaussian RBM sums over its {n_hidden} hidden units, more than "
             f"{max_units}; use method='ais'"
+        )
+    if hidden_units == "gaussian" and n_visible > max_units:
+        raise InputError(
+            f"exact ln Z of an RBM with Gaussian hidden units sums over its {n_visible} "
+            f"visible units, more than {max_units}; it has no AIS estimate in deeprg"
         )
     if min(n_visible, n_hidden) > max_units:
         raise InputError(
             f"exact ln Z needs a layer with <= {max_units} units, got {n_visible}x{n_hidden}; "
             "use method='ais'"
         )
-    if n_hidden <= n_visible or visible_units == "gaussian":
+    if hidden_units != "gaussian" and (n_hidden <= n_visible or visible_units == "gaussian"):
         # Enumerate h: -G(h) = b·h + Σ_i f(a_i + (W h)_i).
         n_enum, other_bias, enum_bias, matrix = n_hidden, a, b, w.T
         enum_units, other_units = hidden_units, visible_units

@@ -58,7 +58,12 @@ from .history import (
 )
 from .hyperparameters import store_hyperparameters
 from .missing import clamped_gibbs_mean, fill_with_column_means, redraw_missing
-from .partition import MAX_EXACT_UNITS, ais_log_partition, exact_log_partition
+from .partition import (
+    MAX_EXACT_UNITS,
+    ais_log_partition,
+    enumerated_units,
+    exact_log_partition,
+)
 from .training import Trainer, TrainingConfig, TrainingDivergedError
 from .units import convert_parameters
 
@@ -239,7 +244,7 @@ class RBM(RBMBase):
 
     def _visible_std(self, dtype: torch.dtype = torch.float64) -> torch.Tensor | None:
         """σ of Gaussian visible units as a tensor on the model's device; None otherwise."""
-        if self.units != "gaussian":
+        if not rbm_functional.gaussian_visible(self.units):
             return None
         std = getattr(self, "visible_std_", None)
         if std is None:
@@ -253,7 +258,8 @@ class RBM(RBMBase):
 
     def _log_std_sum(self) -> float:
         """Σ ln σ: the Jacobian term of x = v / σ in ln p(v) (0 for binary and spin units)."""
-        std = getattr(self, "visible_std_", None) if self.units == "gaussian" else None
+        gaussian = rbm_functional.gaussian_visible(self.units)
+        std = getattr(self, "visible_std_", None) if gaussian else None
         return 0.0 if std is None else float(np.sum(np.log(np.asarray(std, dtype=np.float64))))
 
     def _unscaled(self, x: torch.Tensor) -> torch.Tensor:
@@ -300,7 +306,7 @@ class RBM(RBMBase):
 
     def _log_partition_arrays(self) -> tuple[np.ndarray, ...]:
         arrays = (self.weights_, self.visible_bias_, self.hidden_bias_)
-        if self.units == "gaussian":
+        if rbm_functional.gaussian_visible(self.units):
             arrays += (np.asarray(getattr(self, "visible_std_", 1.0)),)
         return arrays
 
@@ -364,7 +370,7 @@ class RBM(RBMBase):
         units = rbm_functional.check_rbm_units(units)
         rbm = cls(n_hidden=int(w.shape[1]), units=units, **hyper)
         rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_ = w, a, b
-        if units == "gaussian":
+        if rbm_functional.gaussian_visible(units):
             std = np.ones(w.shape[0]) if visible_std is None else np.array(visible_std, float)
             if std.shape != (w.shape[0],) or not (np.isfinite(std).all() and (std > 0).all()):
                 raise InputError(
@@ -385,7 +391,7 @@ class RBM(RBMBase):
         so ln Z_binary = ln Z_spin + Σa/2 + Σb/2 + ΣW/4. Parameters are converted in float64.
         """
         check_is_fitted(self, "weights_")
-        if self.units == "gaussian" or units == "gaussian":
+        if self.units not in rbm_functional.UNITS or units not in rbm_functional.UNITS:
             raise InputError(
                 "Gaussian units have no binary or spin equivalent; to_units converts between "
                 "'binary' and 'spin' only"
@@ -538,7 +544,7 @@ class RBM(RBMBase):
 
     def _history_exact_units(self, trainer: Trainer) -> int:
         shape = trainer.weights.shape
-        return shape[1] if trainer.config.units == "gaussian" else min(shape)
+        return enumerated_units(shape, trainer.config.units)
 
     def _history_log_likelihood(self, trainer: Trainer, subset: torch.Tensor) -> float:
         units = trainer.config.units
@@ -562,7 +568,7 @@ class RBM(RBMBase):
         self.hidden_bias_ = trainer.hidden_bias.detach().cpu().numpy().copy()
         self.matmul_dtype_ = trainer.config.matmul_name
         self.matmul_reason_ = trainer.config.matmul_reason
-        if self.units == "gaussian":
+        if rbm_functional.gaussian_visible(self.units):
             self.visible_std_ = (
                 np.ones(self.weights_.shape[0], dtype=self.weights_.dtype)
                 if trainer.log_std is None
@@ -671,10 +677,16 @@ class RBM(RBMBase):
         check_is_fitted(self, "weights_")
         self._check_log_partition_method(method)
         w, a, b = self._parameters()
-        exact_units = w.shape[1] if self.units == "gaussian" else min(w.shape)
+        exact_units = enumerated_units(w.shape, self.units)
         if method == "exact" or (method == "auto" and exact_units <= MAX_EXACT_UNITS):
             value, std = exact_log_partition(w, a, b, self.units), 0.0
         else:
+            if rbm_functional.layer_units(self.units)[1] == "gaussian":
+                raise InputError(
+                    f"ln Z of units={self.units!r} needs exact enumeration of "
+                    f"{exact_units} units (at most {MAX_EXACT_UNITS}); AIS handles binary and "
+                    "spin hidden units only"
+                )
             base = None
             if base_visible_bias is not None:
                 base = torch.as_tensor(np.asarray(base_visible_bias, dtype=np.float64))
