@@ -121,8 +121,8 @@ def save_model(
     return Path(path)
 
 
-#: Units a dense layer's visible units may have (hidden units are binary or spin).
-_LAYER_UNITS = ("binary", "spin", "gaussian")
+#: Units a dense layer may have: "<visible>-<hidden>", or one name for both ("gaussian": binary hidden).
+_LAYER_UNITS = ("binary", "spin", "gaussian", "gaussian-gaussian", "binary-gaussian")
 
 
 def _layer_keys(group: Any, path: Any) -> list[str]:
@@ -192,7 +192,8 @@ def _read_dense_layer(g: Any, path: Any, where: str) -> dict[str, Any]:
         std = real_array(
             read_dataset(g, "visible_std", path, where), path, f"{where}/visible_std", 1
         )
-        if units != "gaussian" or std.shape != (n_visible,) or not np.all(std > 0):
+        gaussian_visible = units.split("-")[0] == "gaussian"
+        if not gaussian_visible or std.shape != (n_visible,) or not np.all(std > 0):
             raise InputError(
                 f"{path}: {where}/visible_std must hold one positive number per visible unit "
                 "of a Gaussian layer; the file is corrupt"

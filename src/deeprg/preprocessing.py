@@ -284,7 +284,8 @@ class Preprocessing:
         Files written before preprocessing was stored (sample-file training only) get the
         conversion ``deeprg train`` applied then: spins to the model's units.
         """
-        units = str(layers[0]["units"])
+        # The data meet the bottom layer's visible units ("gaussian-gaussian" -> "gaussian").
+        units = str(layers[0]["units"]).split("-")[0]
         n_features = int(layers[0]["weights"].shape[0])
         stored = attrs.get("preprocessing")
         if stored is None:

@@ -11,6 +11,7 @@ product W^(1)…W^(l) of shape (n_visible, n_hidden_l), shown per hidden unit on
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Sequence
 from numbers import Integral
@@ -25,7 +26,7 @@ from .._random import SeedLike, as_generator, child_seeds
 from ..errors import InputError
 from ._validation import SMALL_WORK, resolve_device, single_thread_if_small, torch_generator
 from .checkpoint import CheckpointMismatchError
-from .functional import check_rbm_units, layer_units, sample_from_mean
+from .functional import check_rbm_units, layer_units, rbm_units, sample_from_mean
 from .hyperparameters import PER_LAYER, check_hyperparameter, store_hyperparameters
 from .layer_cache import CheckpointDirectory, LayerCache
 from .rbm import RBM
@@ -64,6 +65,12 @@ centering, weight_init_std, history_samples
         list/tuple with one value per layer.
     propagate : {"mean", "sample"}, default "mean"
         What layer l+1 is trained on: the hidden means of layer l, or samples of them.
+    hidden_units : str or sequence of str, default "binary"
+        Hidden units of each layer (one value for all, or one per layer): ``"binary"``
+        (logistic; spin for ``units="spin"``), or ``"gaussian"``: linear units with
+        unit-variance Gaussian noise, whose means b + xW are the features (Hinton &
+        Salakhutdinov 2006 make the top "code" layer of their stacks so). A layer's visible
+        units are the hidden units of the layer below (``units`` at the bottom).
     random_state : int, numpy Generator, numpy RandomState or None
         Seeds every layer (independent child seeds) and the propagation samples.
     device, dtype, matmul_dtype, verbose
@@ -83,6 +90,7 @@ centering, weight_init_std, history_samples
         self,
         layers: tuple[int, ...] = (400, 100, 25),
         *,
+        hidden_units: str | Sequence[str] = "binary",
         units: str = "binary",
         learn_variance: bool = False,
         missing: str = "refuse",
@@ -131,6 +139,25 @@ centering, weight_init_std, history_samples
             )
         return tuple(int(n) for n in sizes)
 
+    def _units(self, n_layers: int) -> list[str]:
+        """Each layer's ``units``: its visible units (the hidden units below) and its own hidden."""
+        hidden = self.hidden_units
+        hidden = [hidden] * n_layers if isinstance(hidden, str) else list(hidden)
+        if len(hidden) != n_layers:
+            raise InputError(
+                f"hidden_units has {len(hidden)} values but there are {n_layers} layers; give "
+                "one value or one per layer"
+            )
+        visible, default_hidden = layer_units(check_rbm_units(self.units))
+        units = []
+        for kind in hidden:
+            if kind not in ("binary", "gaussian"):
+                raise InputError(f"hidden_units must be 'binary' or 'gaussian', got {kind!r}")
+            kind = default_hidden if kind == "binary" else kind
+            units.append(rbm_units(visible, kind))
+            visible = kind
+        return units
+
     def _layer_models(self, seeds: list[int | None] | None = None) -> list[RBM]:
         """Unfitted, validated RBMs, one per layer, with their per-layer settings and seeds."""
         sizes = self._layer_sizes()
@@ -151,11 +178,11 @@ centering, weight_init_std, history_samples
         if seeds is None:
             seeds = self._seeds(len(sizes))
         models = []
-        for index, n_hidden in enumerate(sizes):
+        for index, (n_hidden, units) in enumerate(zip(sizes, self._units(len(sizes)), strict=True)):
             bottom = index == 0
             rbm = RBM(
                 n_hidden,
-                units=self.units if bottom else layer_units(self.units)[1],
+                units=units,
                 learn_variance=self.learn_variance if bottom else False,
                 missing=self.missing if bottom else "refuse",
                 random_state=seeds[index],
@@ -513,13 +540,13 @@ centering, weight_init_std, history_samples
                 raise InputError(
                     f"RBM {index + 1} is not fitted; fit it or use RBM.from_parameters"
                 )
-        bottom_units = rbms[0].units
-        above = {rbm.units for rbm in rbms[1:]}
-        if above and above != {layer_units(bottom_units)[1]}:
-            raise InputError(
-                "all layers must have the same units (above a Gaussian bottom layer: binary), "
-                f"got {[rbm.units for rbm in rbms]}"
-            )
+        units = [rbm.units for rbm in rbms]
+        for below, above in itertools.pairwise(units):
+            if layer_units(above)[0] != layer_units(below)[1]:
+                raise InputError(
+                    "each layer's visible units must be the hidden units of the layer below "
+                    f"(binary above a Gaussian bottom layer), got {units}"
+                )
         for index in range(1, len(rbms)):
             below, above = rbms[index - 1].weights_.shape[1], rbms[index].weights_.shape[0]
             if below != above:
@@ -527,7 +554,14 @@ centering, weight_init_std, history_samples
                     f"layer {index} has {below} hidden units but layer {index + 1} has {above} "
                     "visible units; layers must chain"
                 )
-        hyper.setdefault("units", bottom_units)
+        bottom_visible = layer_units(units[0])[0]
+        hyper.setdefault(
+            "units", rbm_units(bottom_visible, "spin" if bottom_visible == "spin" else "binary")
+        )
+        hidden = [layer_units(u)[1] for u in units]
+        default = layer_units(hyper["units"])[1]
+        if any(kind != default for kind in hidden):
+            hyper.setdefault("hidden_units", ["binary" if k == default else k for k in hidden])
         dbn = cls(layers=tuple(int(r.weights_.shape[1]) for r in rbms), **hyper)
         dbn.rbms_ = rbms
         dbn.n_features_in_ = int(rbms[0].weights_.shape[0])

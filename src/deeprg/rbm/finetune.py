@@ -31,6 +31,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._random import SeedLike, as_generator
 from ..errors import InputError
+from .functional import layer_units
 
 __all__ = ["FineTunedClassifier", "FineTunedNetwork", "FineTunedRegressor", "fine_tune"]
 
@@ -114,18 +115,16 @@ def _layers(dbn: Any) -> tuple[list[np.ndarray], list[np.ndarray], list[str], np
     weights, biases, units = [], [], []
     visible_std = None
     for index, rbm in enumerate(dbn.rbms_):
+        visible_units, hidden_units = layer_units(rbm.units)
         w = np.asarray(rbm.weights_, dtype=np.float64)
-        if index == 0 and rbm.units == "gaussian":
+        if index == 0 and visible_units == "gaussian":
             std = getattr(rbm, "visible_std_", None)
             if std is not None:
                 visible_std = np.asarray(std, dtype=np.float64)
                 w = w / visible_std[:, None]
         weights.append(w)
         biases.append(np.asarray(rbm.hidden_bias_, dtype=np.float64))
-        hidden = getattr(rbm, "hidden_units", None) or {"gaussian": "binary"}.get(
-            rbm.units, rbm.units
-        )
-        units.append(hidden)
+        units.append(hidden_units)
     return weights, biases, units, visible_std
 
 

@@ -161,6 +161,12 @@ DBN_OWN_PARAMETERS: dict[str, Hyperparameter] = {
     h.name: h
     for h in (
         _h("layers", (400, 100, 25), "other", "hidden-layer sizes from the bottom up"),
+        _h(
+            "hidden_units",
+            "binary",
+            "other",
+            "each layer's hidden units: 'binary', or 'gaussian' (linear); one or one per layer",
+        ),
         _choice(
             "propagate",
             "what layer l+1 trains on: layer l's hidden means or samples",
