@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._random import SeedLike, as_generator, child_seeds
@@ -44,7 +44,7 @@ CHAIN_SMALL_WORK = 16 * SMALL_WORK
 Schedule = str | Callable[[int], float]
 
 
-class DBN(TransformerMixin, BaseEstimator):
+class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """A stack of RBMs trained greedily; up-pass, down-pass, reconstruction, receptive fields.
 
     Parameters
@@ -84,6 +84,10 @@ centering, weight_init_std, history_samples
         Each layer's per-epoch ``history_``.
     n_features_in_ : int
         Number of visible units.
+    feature_names_in_ : numpy.ndarray of str
+        Column names of a pandas DataFrame X (only when fitted on one). With
+        ``set_output(transform="pandas")`` the full-depth :meth:`transform` returns a
+        DataFrame with columns ``get_feature_names_out()`` (dbn0, dbn1, ...).
     """
 
     def __init__(
@@ -279,7 +283,15 @@ centering, weight_init_std, history_samples
                 representation = self._propagate(rbm, representation, seeds[len(models) + index])
         self.rbms_ = models
         self.history_ = [rbm.history_ for rbm in models]
+        names = getattr(models[0], "feature_names_in_", None)
+        if names is not None:
+            self.feature_names_in_ = names
         return self
+
+    @property
+    def _n_features_out(self) -> int:
+        """Columns of :meth:`transform` at full depth (``get_feature_names_out``: dbn0, dbn1, …)."""
+        return int(self.rbms_[-1].weights_.shape[1])
 
     def _fit_layer(
         self,

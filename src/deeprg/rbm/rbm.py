@@ -235,6 +235,8 @@ class RBM(RBMBase):
             raise InputTypeError(str(exc).strip().splitlines()[0]) from exc
         except ValueError as exc:
             raise InputError(str(exc).strip().splitlines()[0]) from exc
+        if not array.flags.writeable:  # e.g. a copy-on-write pandas column; torch needs to own it
+            array = array.copy()
         units = rbm_functional.check_rbm_units(self.units)
         keep_nan = allow_missing and self.missing == "impute"
         hint = "" if keep_nan else ", or pass missing='impute' to have the model fill NaN"
