@@ -107,7 +107,7 @@ def test_unknown_extension_and_missing_path(tmp_path):
     with pytest.raises(InputError, match="does not exist"):
         read_data(tmp_path / "nope.npy")
     np.save(tmp_path / "x.npy", DATA)
-    with pytest.raises(InputError, match="--columns applies to CSV/TSV files only"):
+    with pytest.raises(InputError, match="--columns applies to CSV/TSV/Parquet tables only"):
         read_data(tmp_path / "x.npy", columns="a")
 
 

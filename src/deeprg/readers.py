@@ -7,6 +7,8 @@ shape kept in the returned ``info``. Supported inputs:
 * ``.npy``: one array; ``.npz``: one of its arrays (``key``, required when there are several);
 * ``.csv`` / ``.tsv``: a header row is detected; non-numeric columns are refused by name unless
   left out with ``columns``; empty fields are missing values (NaN);
+* ``.parquet`` / ``.pq`` (read with pyarrow): columns by name, the same way; nulls are missing
+  values (NaN), booleans become 0/1;
 * ``.h5`` / ``.hdf5`` / ``.hdf``: any dataset (``dataset``, default ``spins``); deeprg sample
   files are read (and validated) as their ±1 spins, flagged ``info["spins"]`` so that they are
   converted to the network's units exactly as ``deeprg train`` always did;
@@ -32,11 +34,13 @@ from . import preprocessing as _preprocessing
 from .atomic import os_error_reason
 from .errors import InputError
 
-__all__ = ["IMAGE_SUFFIXES", "parse_columns", "read_data"]
+__all__ = ["IMAGE_SUFFIXES", "TABLE_SUFFIXES", "parse_columns", "read_data"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf")
-KNOWN = ".npy, .npz, .csv, .tsv, .h5/.hdf5 or a folder of .png/.jpg images"
+#: Tables read by column (``columns`` applies to them).
+TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
+KNOWN = ".npy, .npz, .csv, .tsv, .parquet, .h5/.hdf5 or a folder of .png/.jpg images"
 
 
 def read_data(
@@ -50,13 +54,15 @@ def read_data(
     Parameters
     ----------
     path : path-like
-        A ``.npy``, ``.npz``, ``.csv``, ``.tsv`` or HDF5 file, or a folder of images.
+        A ``.npy``, ``.npz``, ``.csv``, ``.tsv``, ``.parquet`` or HDF5 file, or a folder of
+        images.
     key : str, optional
         Array of a ``.npz`` file (required when it holds several).
     dataset : str, default "spins"
         Dataset of an HDF5 file (a deeprg sample file's ``spins`` by default).
     columns : str or list of str, optional
-        CSV/TSV columns to use, by header name (or 0-based number), e.g. ``"a,b,c"``.
+        Table (CSV/TSV/Parquet) columns to use, by header name (or 0-based number), e.g.
+        ``"a,b,c"``.
 
     Returns
     -------
@@ -64,7 +70,7 @@ def read_data(
         Rows flattened; missing values are NaN (see :func:`drop_missing`).
     info : dict
         ``format``, ``path``, ``shape`` (each row's shape before flattening), ``n_rows``,
-        ``columns`` (chosen CSV column names or None), ``spins`` (True for deeprg sample
+        ``columns`` (chosen table column names or None), ``spins`` (True for deeprg sample
         files), ``sample_model`` (their model settings) and ``files`` (image names).
 
     Raises
@@ -85,8 +91,10 @@ def read_data(
     chosen = parse_columns(columns)
     suffix = source.suffix.lower()
     kind = "images" if source.is_dir() else suffix.lstrip(".")
-    if chosen is not None and kind not in ("csv", "tsv"):
-        raise InputError(f"--columns applies to CSV/TSV files only, not to {source}; drop it")
+    if chosen is not None and (source.is_dir() or suffix not in TABLE_SUFFIXES):
+        raise InputError(
+            f"--columns applies to CSV/TSV/Parquet tables only, not to {source}; drop it"
+        )
     if key is not None and kind != "npz":
         raise InputError(f"--key applies to .npz files only, not to {source}; drop it")
     info: dict[str, Any] = {
@@ -108,6 +116,9 @@ def read_data(
     elif suffix in (".csv", ".tsv"):
         array, names = _read_table(source, "\t" if suffix == ".tsv" else ",", chosen)
         info.update(format=suffix.lstrip("."), columns=names)
+    elif suffix in (".parquet", ".pq"):
+        array, names = _read_parquet(source, chosen)
+        info.update(format="parquet", columns=names)
     elif suffix in HDF5_SUFFIXES:
         array, sample_model = _read_hdf5(source, dataset)
         info.update(format="hdf5", spins=sample_model is not None, sample_model=sample_model)
@@ -264,13 +275,80 @@ def _read_table(
             first_bad = next(v for v in values if not _is_number(v))
             bad.append((label(j), first_bad))
     if bad:
-        listed = ", ".join(name for name, _ in bad[:5]) + (", ..." if len(bad) > 5 else "")
-        noun = "column" if len(bad) == 1 else "columns"
-        raise InputError(
-            f"{source}: {noun} {listed} not numeric (e.g. {bad[0][1]!r}); leave "
-            f"{'it' if len(bad) == 1 else 'them'} out with --columns a,b,c"
-        )
+        raise _not_numeric_error(source, bad)
     return table, (None if names is None else [names[j] for j in picks])
+
+
+def _not_numeric_error(source: Path, bad: list[tuple[str, object]]) -> InputError:
+    """The one-line refusal of non-numeric table columns (CSV/TSV and Parquet alike)."""
+    listed = ", ".join(name for name, _ in bad[:5]) + (", ..." if len(bad) > 5 else "")
+    noun = "column" if len(bad) == 1 else "columns"
+    return InputError(
+        f"{source}: {noun} {listed} not numeric (e.g. {bad[0][1]!r}); leave "
+        f"{'it' if len(bad) == 1 else 'them'} out with --columns a,b,c"
+    )
+
+
+def _read_parquet(source: Path, chosen: list[str] | None) -> tuple[np.ndarray, list[str]]:
+    """A Parquet table's columns (all, or ``chosen`` by name or 0-based number) as floats."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as exc:  # pragma: no cover - pyarrow is a dependency
+        raise InputError(
+            f"reading {source.name} needs pyarrow; pip install pyarrow, or save it as CSV"
+        ) from exc
+    try:
+        names = [str(name) for name in pq.read_schema(source).names]
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(
+            f"{source} is not a readable Parquet file ({' '.join(str(exc).split())[:200]}); "
+            "check the file"
+        ) from exc
+    names = [n for n in names if not n.startswith("__index_level_")]  # pandas' stored index
+    if not names:
+        raise InputError(f"{source} has no columns; pass a table with one column per feature")
+    if chosen is None:
+        picks = list(names)
+    else:
+        picks = []
+        for item in chosen:
+            if item in names:
+                picks.append(item)
+            elif item.isdigit() and int(item) < len(names):
+                picks.append(names[int(item)])
+            else:
+                raise InputError(
+                    f"{source} has no column {item!r}; choose --columns from "
+                    f"{', '.join(names[:20])}{', ...' if len(names) > 20 else ''}"
+                )
+    try:
+        table = pq.read_table(source, columns=list(dict.fromkeys(picks)))
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(
+            f"{source} is not a readable Parquet file ({' '.join(str(exc).split())[:200]}); "
+            "check the file"
+        ) from exc
+    if table.num_rows == 0:
+        raise InputError(f"{source} has no rows; pass at least one sample")
+    out = np.empty((table.num_rows, len(picks)), dtype=np.float64)
+    bad: list[tuple[str, object]] = []
+    for j, name in enumerate(picks):
+        column = table.column(name)
+        kind = column.type
+        if pa.types.is_boolean(kind):
+            column = column.cast(pa.int8())
+        elif not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+            if pa.types.is_decimal(kind):
+                column = column.cast(pa.float64())
+            else:
+                example = next((v for v in column.to_pylist() if v is not None), None)
+                bad.append((repr(name), example))
+                continue
+        out[:, j] = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    if bad:
+        raise _not_numeric_error(source, bad)
+    return out, picks
 
 
 def _read_hdf5(source: Path, dataset: str) -> tuple[np.ndarray, dict | None]:

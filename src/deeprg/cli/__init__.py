@@ -25,15 +25,26 @@ from ._usage import OneLineUsageGroup
 def main() -> None:
     """deeprg: variational RG and deep learning (Mehta & Schwab, arXiv:1410.3831).
 
-    Exact Ising references, fast Monte Carlo, RBM/DBN training, the exact RG mapping
-    and the paper's reproduction, each with --json output.
+    Exact Ising references, fast Monte Carlo, RBM/DBN training, the exact RG mapping,
+    the paper's reproduction and the compression curve of your own tables (evaluate),
+    each with --json output.
     """
 
 
 def _register() -> None:
     import importlib
 
-    for name in ("exact", "sample", "train", "transform", "inspect", "rg", "reproduce", "sweep"):
+    for name in (
+        "exact",
+        "sample",
+        "train",
+        "transform",
+        "evaluate",
+        "inspect",
+        "rg",
+        "reproduce",
+        "sweep",
+    ):
         try:
             module = importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:  # a command group not written yet

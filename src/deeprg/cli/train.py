@@ -1,7 +1,7 @@
 """``deeprg train``: greedy layer-wise training of a deep belief network on your data.
 
 DATA is a deeprg sample file or any data :func:`deeprg.readers.read_data` reads (.npy, .npz,
-.csv/.tsv, HDF5 datasets, a folder of images); the preprocessing (``--scale``,
+.csv/.tsv/.parquet tables, HDF5 datasets, a folder of images); the preprocessing (``--scale``,
 ``--binarize``) is stored in the model file for ``deeprg transform`` / ``reconstruct``.
 """
 
@@ -125,7 +125,11 @@ def _validation_summary(dbn, held_out, seed: int) -> dict[str, float]:
 )
 @click.option("--key", default=None, help="Array of a .npz DATA file (needed if it has several).")
 @click.option("--dataset", default="spins", show_default=True, help="Dataset of an HDF5 DATA file.")
-@click.option("--columns", default=None, help="CSV/TSV columns to use, e.g. a,b,c (default: all).")
+@click.option(
+    "--columns",
+    default=None,
+    help="Table (CSV/TSV/Parquet) columns to use, e.g. a,b,c (default: all).",
+)
 @choice_option(
     "--scale",
     ("none", "minmax", "standard"),
@@ -172,9 +176,9 @@ def _validation_summary(dbn, held_out, seed: int) -> dict[str, float]:
 def command(data: str, out: str, **options) -> None:
     """Train a deep belief network (stacked RBMs) on the rows of DATA.
 
-    DATA is a deeprg sample file (its spins are used), a .npy/.npz array, a .csv/.tsv table,
-    an HDF5 dataset (--dataset) or a folder of same-size PNG/JPEG images; rows of more than
-    one dimension are flattened. Values must lie in the units' range ([0, 1] binary,
+    DATA is a deeprg sample file (its spins are used), a .npy/.npz array, a .csv/.tsv or
+    .parquet table, an HDF5 dataset (--dataset) or a folder of same-size PNG/JPEG images;
+    rows of more than one dimension are flattened. Values must lie in the units' range ([0, 1] binary,
     [-1, 1] spin) unless --scale minmax or --binarize maps them there; that mapping is stored
     in the model and reapplied by 'deeprg transform' and 'deeprg reconstruct'.
 
@@ -196,7 +200,7 @@ def command(data: str, out: str, **options) -> None:
     out_path = check_output_path(out, options["overwrite"])
     if not Path(data).exists():
         raise InputError(
-            f"{data} does not exist; pass a data file (.npy, .npz, .csv, .tsv, .h5) or an "
+            f"{data} does not exist; pass a data file (.npy, .npz, .csv, .tsv, .parquet, .h5) or an "
             "image folder"
         )
     if options["checkpoint_dir"] is not None and not Path(options["checkpoint_dir"]).is_dir():

@@ -29,7 +29,8 @@ def _data_options(func):
         click.option(
             "--columns",
             default=None,
-            help="CSV/TSV columns to use (default: the columns the model was trained on).",
+            help="Table (CSV/TSV/Parquet) columns to use (default: the columns the model was "
+            "trained on).",
         ),
         click.option(
             "--missing",
@@ -61,7 +62,7 @@ def _prepare(model: str, data: str, options: dict):
     from ..errors import InputError
     from ..io import load_layers, load_model
     from ..preprocessing import Preprocessing, drop_missing
-    from ..readers import parse_columns, read_data
+    from ..readers import TABLE_SUFFIXES, parse_columns, read_data
 
     out = check_output_path(options["out"], options["overwrite"])
     if out.suffix.lower() not in OUT_SUFFIXES:
@@ -79,7 +80,7 @@ def _prepare(model: str, data: str, options: dict):
     if not Path(data).exists():
         raise InputError(f"{data} does not exist; check the path")
     columns = parse_columns(options["columns"])
-    is_table = Path(data).suffix.lower() in (".csv", ".tsv") and not Path(data).is_dir()
+    is_table = Path(data).suffix.lower() in TABLE_SUFFIXES and not Path(data).is_dir()
     if columns is None and is_table:
         columns = prep.columns
     raw, info = read_data(data, key=options["key"], dataset=options["dataset"], columns=columns)

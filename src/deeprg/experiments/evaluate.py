@@ -34,7 +34,7 @@ from ..errors import InputError
 from ._settings import ExperimentSettings
 from .evaluate_curve import check_target, compression_curve, infer_task, splits
 from .evaluate_features import NetworkRecipe, network_makers, train_network
-from .output import locked_output_dir, stderr_log, write_json
+from .output import check_output_dir, locked_output_dir, stderr_log, write_json
 
 __all__ = ["EvaluateSettings", "Table", "read_table", "run"]
 
@@ -155,23 +155,39 @@ def read_table(
         if name is not None and name not in names:
             listed = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
             raise InputError(f"{source} has no column {name!r} for {what}; choose from {listed}")
-    y = frame[target].to_numpy()
-    time = None if time_column is None else frame[time_column].to_numpy()
+    labels = frame[target]
+    if labels.isna().any():
+        rows = np.flatnonzero(labels.isna().to_numpy())
+        raise InputError(
+            f"{source}: the target {target!r} is missing (NaN) in {rows.size} rows (first: "
+            f"data row {rows[0]}); drop those rows or fill them"
+        )
+    y = labels.to_numpy()
+    time = None if time_column is None else _time_keys(frame[time_column], source)
     others = [c for c in names if c not in (target, time_column)]
     if columns:
         missing = [c for c in columns if c not in names]
         if missing:
             raise InputError(f"{source} has no column(s) {missing}; check --columns")
+        taken = [c for c in columns if c in (target, time_column)]
+        if taken:
+            raise InputError(
+                f"--columns names {taken[0]!r}, the target or time column; leave it out of "
+                "--columns"
+            )
         chosen, ignored = list(columns), []
     else:
         numeric = [c for c in others if pd.api.types.is_numeric_dtype(frame[c])]
         chosen, ignored = numeric, [c for c in others if c not in numeric]
     if not chosen:
         raise InputError(f"{source} has no numeric feature columns besides the target")
-    try:
-        X = frame[chosen].to_numpy(dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{source}: --columns must name numeric columns ({exc})") from exc
+    text = [c for c in chosen if not pd.api.types.is_numeric_dtype(frame[c])]
+    if text:
+        raise InputError(
+            f"{source}: column {text[0]!r} is not numeric (e.g. {frame[text[0]].iloc[0]!r}); "
+            "leave it out of --columns"
+        )
+    X = frame[chosen].to_numpy(dtype=np.float64)
     if not np.all(np.isfinite(X)):
         rows = np.flatnonzero(~np.all(np.isfinite(X), axis=1))
         raise InputError(
@@ -179,6 +195,47 @@ def read_table(
             f"row {rows[0]}); drop or fill them before evaluating"
         )
     return Table(X, y, time, chosen, ignored, str(source))
+
+
+def _time_keys(column: Any, source: Path) -> np.ndarray:
+    """A time column as sortable keys: numbers, datetimes, or ISO 8601 text; else InputError."""
+    import pandas as pd
+
+    name = column.name
+    if column.isna().any():
+        first = int(np.flatnonzero(column.isna().to_numpy())[0])
+        raise InputError(
+            f"{source}: the time column {name!r} is missing in some rows (first: data row "
+            f"{first}); fill or drop them"
+        )
+    if pd.api.types.is_bool_dtype(column):
+        raise InputError(
+            f"{source}: the time column {name!r} holds booleans, which cannot order rows; "
+            "pass numbers or ISO 8601 dates"
+        )
+    if pd.api.types.is_numeric_dtype(column):
+        return column.to_numpy(dtype=np.float64)
+    try:
+        if pd.api.types.is_datetime64_any_dtype(column):
+            parsed = pd.to_datetime(column, utc=True)
+        else:
+            parsed = pd.to_datetime(column.astype(str), format="ISO8601", utc=True)
+    except (TypeError, ValueError) as exc:
+        raise InputError(
+            f"{source}: the time column {name!r} cannot be sorted (e.g. "
+            f"{column.iloc[0]!r}); pass numbers or ISO 8601 dates like 2024-03-01T12:00"
+        ) from exc
+    return (parsed - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(np.float64)
+
+
+def _check_class_folds(y: np.ndarray, folds: list[tuple[np.ndarray, np.ndarray]]) -> None:
+    """Every outer training part needs two classes (a forward-chaining fold may have one)."""
+    for index, (train, _) in enumerate(folds):
+        if np.unique(y[train]).size < 2:
+            raise InputError(
+                f"the training rows of split {index + 1} hold a single class; use fewer "
+                "--folds or more rows"
+            )
 
 
 def _target_array(y: np.ndarray, task: str) -> np.ndarray:
@@ -207,6 +264,7 @@ def run(
         settings = settings.replace(split="test")
     elif settings.split == "test":
         raise InputError("--split test needs --test FILE (the held-out table)")
+    _check_networks(settings)
     train = read_table(data, settings.target, settings.time_column, settings.columns)
     tables = [train]
     if test is not None:
@@ -225,10 +283,13 @@ def run(
             n_train, y, task, settings.split, settings.folds, settings.repeats,
             train.time, settings.seed,
         )  # fmt: skip
+    if task == "classification":
+        _check_class_folds(y, folds)
+    check_output_dir(out_dir)
+    recipes = settings.recipes()
+    makers = network_makers(recipes, task, fine_tune=settings.fine_tune)
     with locked_output_dir(out_dir, "evaluate") as out:
-        recipes = settings.recipes()
-        makers = network_makers(recipes, task, fine_tune=settings.fine_tune)
-        bar = _progress_bar(len(makers) + 3, progress)
+        bar = _progress_bar(_progress_steps(makers, X.shape[1], folds, task), progress)
         result = compression_curve(
             X, y, folds, makers, task=task, seed=settings.seed, tolerance=settings.tolerance,
             progress=lambda message: bar(message),
@@ -257,6 +318,31 @@ def run(
         _write_csv(result.rows, out / "evaluation.csv")
         _write_report(document, out)
     return document
+
+
+def _check_networks(settings: EvaluateSettings) -> None:
+    """Refuse hyper-parameters the networks cannot take, before any output is written."""
+    from ..rbm import DBN
+
+    if settings.fine_tune_epochs < 1:
+        raise InputError(f"--fine-tune-epochs must be at least 1, got {settings.fine_tune_epochs}")
+    if any(not rate > 0 for rate in settings.learning_rate):
+        raise InputError(f"--lr must be positive numbers, got {list(settings.learning_rate)}")
+    for recipe in settings.recipes():
+        try:
+            DBN(**recipe.dbn_kwargs()).check_params()
+        except TypeError as exc:  # a setting this DBN does not take
+            raise InputError(
+                f"the networks cannot take these settings ({exc}); drop --hidden-units"
+            ) from exc
+
+
+def _progress_steps(makers: dict, n_columns: int, folds: list, task: str) -> int:
+    """How many feature sets :func:`compression_curve` announces (its progress messages)."""
+    counts = {n for _, _, n in makers}
+    largest = min(n_columns, min(len(train) for train, _ in folds) - 1)
+    linear = 2 if task == "regression" else 1
+    return len(makers) + linear * sum(n <= largest for n in counts) + 1
 
 
 def _progress_bar(total: int, enabled: bool) -> Callable[[str | None], None]:

@@ -107,11 +107,14 @@ def check_target(y: np.ndarray, task: str, n_folds: int | None) -> None:
     labels, counts = np.unique(np.asarray(y), return_counts=True)
     if labels.size < 2:
         raise InputError("the target has a single class; there is nothing to predict")
-    # Every outer training part needs 3 rows of each class for the inner 3-fold search.
+    # Every outer training part needs 3 rows of each class for the inner 3-fold search: a
+    # class of c rows keeps c - ceil(c / K) of them in each of K stratified training parts.
     needed = max(n_folds or 0, 4)
+    while n_folds and needed - math.ceil(needed / n_folds) < 3:
+        needed += 1
     if counts.min() < needed:
         raise InputError(
-            f"class {labels[counts.argmin()]!r} has {counts.min()} rows, fewer than "
+            f"class {labels[counts.argmin()].item()!r} has {counts.min()} rows, fewer than "
             f"{needed} (the folds and the inner 3-fold search need them); use fewer --folds "
             "or merge that class"
         )
