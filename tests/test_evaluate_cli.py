@@ -246,3 +246,24 @@ def test_usage_mistakes_are_one_line(tmp_path):
     result = run("evaluate", "x.csv", "--target", "y", "--out", "o", "--layers", "4,0")
     assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
     assert "evaluate" in run("--help").stdout
+
+
+def test_a_run_that_fails_midway_leaves_no_folder_of_its_own(tmp_path, monkeypatch):
+    import deeprg.experiments.evaluate as evaluate
+    from deeprg.errors import InputError
+
+    def fail(*args, **kwargs):
+        raise InputError("the final models could not be trained; try again")
+
+    monkeypatch.setattr(evaluate, "_save_models", fail)
+    data = tmp_path / "line.csv"
+    regression_frame(n=30).to_csv(data, index=False)
+    out = tmp_path / "eval"
+    result = run("evaluate", data, "--target", "kpi", "--folds", "2", "--out", out, *FAST)
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("error: the final models")
+    assert not out.exists()
+    out.mkdir()  # a folder that was there before is kept
+    (out / "notes.txt").write_text("mine")
+    result = run("evaluate", data, "--target", "kpi", "--folds", "2", "--out", out, *FAST)
+    assert result.exit_code == 2 and (out / "notes.txt").read_text() == "mine"

@@ -22,6 +22,7 @@ import csv
 import dataclasses
 import html
 import io as text_io
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -288,35 +289,65 @@ def run(
     check_output_dir(out_dir)
     recipes = settings.recipes()
     makers = network_makers(recipes, task, fine_tune=settings.fine_tune)
-    with locked_output_dir(out_dir, "evaluate") as out:
-        bar = _progress_bar(_progress_steps(makers, X.shape[1], folds, task), progress)
+    created = not Path(out_dir).exists()
+    try:
+        with locked_output_dir(out_dir, "evaluate") as out:
+            document = _evaluate_into(
+                out, settings, train, test, X, y, folds, makers, recipes, task, progress, log
+            )
+    except BaseException:
+        if created:  # a failed run leaves no folder of its own behind
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise
+    return document
+
+
+def _evaluate_into(
+    out: Path,
+    settings: EvaluateSettings,
+    train: Table,
+    test: str | Path | None,
+    X: np.ndarray,
+    y: np.ndarray,
+    folds: list,
+    makers: dict,
+    recipes: list[NetworkRecipe],
+    task: str,
+    progress: bool,
+    log: Callable[[str], None],
+) -> dict:
+    """Score every method, train the final models and write every file into ``out``."""
+    n_train = train.X.shape[0]
+    bar = _progress_bar(_progress_steps(makers, X.shape[1], folds, task), progress)
+    try:
         result = compression_curve(
             X, y, folds, makers, task=task, seed=settings.seed, tolerance=settings.tolerance,
             progress=lambda message: bar(message),
         )  # fmt: skip
+    finally:
         bar(None)
-        log("training the final models on all training rows")
-        model_files = _save_models(out, recipes, settings, train, y[:n_train], task)
-        for row in result.rows:
-            row["model"] = model_files.get((row["method"], row["depth"], row["n_features"]))
-        document = {
-            "deeprg_version": __version__,
-            **result.as_dict(),
-            "settings": settings.as_dict(),
-            "data": {
-                "train": train.path,
-                "test": None if test is None else str(test),
-                "n_train": n_train,
-                "n_test": X.shape[0] - n_train if test is not None else None,
-                "n_features": X.shape[1],
-                "feature_columns": train.columns,
-                "ignored_columns": train.ignored,
-                "n_splits": len(folds),
-            },
-        }
-        write_json(document, out / "evaluation.json")
-        _write_csv(result.rows, out / "evaluation.csv")
-        _write_report(document, out)
+    log("training the final models on all training rows")
+    model_files = _save_models(out, recipes, settings, train, y[:n_train], task)
+    for row in result.rows:
+        row["model"] = model_files.get((row["method"], row["depth"], row["n_features"]))
+    document = {
+        "deeprg_version": __version__,
+        **result.as_dict(),
+        "settings": settings.as_dict(),
+        "data": {
+            "train": train.path,
+            "test": None if test is None else str(test),
+            "n_train": n_train,
+            "n_test": X.shape[0] - n_train if test is not None else None,
+            "n_features": X.shape[1],
+            "feature_columns": train.columns,
+            "ignored_columns": train.ignored,
+            "n_splits": len(folds),
+        },
+    }
+    write_json(document, out / "evaluation.json")
+    _write_csv(result.rows, out / "evaluation.csv")
+    _write_report(document, out)
     return document
 
 
@@ -355,12 +386,16 @@ def _progress_bar(total: int, enabled: bool) -> Callable[[str | None], None]:
 
     bar = tqdm(total=total, desc="evaluate", unit=" sets", file=sys.stderr)
 
+    started = []
+
     def step(message: str | None) -> None:
+        if started:  # the set announced before this one is done
+            bar.update(1)
         if message is None:
             bar.close()
             return
+        started.append(message)
         bar.set_postfix_str(message)
-        bar.update(1)
 
     return step
 
