@@ -210,6 +210,15 @@ def _bad_tables(folder: Path) -> dict[str, tuple[Path, tuple, str]]:
         "test_and_folds", base, ("--target", "kpi", "--test", folder / "test_and_folds.csv",
                                  "--folds", "3"), "drop --folds",
     )  # fmt: skip
+    table(
+        "time_folds_too_many", base.assign(when=range(30)),
+        ("--target", "kpi", "--time-column", "when", "--folds", "14"), "use fewer --folds",
+    )  # fmt: skip
+    late = base.assign(kpi=["a"] * 20 + ["b"] * 10, when=range(30))
+    table(
+        "time_single_class", late, ("--target", "kpi", "--time-column", "when", "--folds", "2"),
+        "fewer than 3 rows of two classes",
+    )  # fmt: skip
     cases["missing_file"] = (folder / "nowhere.csv", ("--target", "kpi"), "does not exist")
     garbage = folder / "garbage.parquet"
     garbage.write_text("this is not a parquet file\n")
@@ -225,7 +234,8 @@ def _bad_tables(folder: Path) -> dict[str, tuple[Path, tuple, str]]:
     [
         "no_target", "text_target", "constant", "small_class", "nan_target", "unsortable_time",
         "time_with_gaps", "target_in_columns", "text_in_columns", "test_and_folds",
-        "missing_file", "unreadable", "unknown_format",
+        "time_folds_too_many", "time_single_class", "missing_file", "unreadable",
+        "unknown_format",
     ],
 )  # fmt: skip
 def test_bad_input_is_one_line_exit_2_and_no_output_folder(tmp_path, case):

@@ -230,12 +230,14 @@ def _time_keys(column: Any, source: Path) -> np.ndarray:
 
 
 def _check_class_folds(y: np.ndarray, folds: list[tuple[np.ndarray, np.ndarray]]) -> None:
-    """Every outer training part needs two classes (a forward-chaining fold may have one)."""
+    """Every outer training part needs 3 rows of two classes (for the inner 3-fold search);
+    a forward-chaining fold may have fewer."""
     for index, (train, _) in enumerate(folds):
-        if np.unique(y[train]).size < 2:
+        counts = np.unique(y[train], return_counts=True)[1]
+        if np.sum(counts >= 3) < 2:
             raise InputError(
-                f"the training rows of split {index + 1} hold a single class; use fewer "
-                "--folds or more rows"
+                f"the training rows of split {index + 1} hold fewer than 3 rows of two "
+                "classes; use fewer --folds or more rows"
             )
 
 

@@ -150,6 +150,12 @@ def splits(
             ) from exc
         if n_rows < folds + 1:
             raise InputError(f"{n_rows} rows cannot make {folds} forward-chaining folds")
+        first = n_rows - folds * (n_rows // (folds + 1))  # TimeSeriesSplit's first training part
+        if first < 3:
+            raise InputError(
+                f"{n_rows} rows in {folds} forward-chaining folds leave {first} training rows "
+                "in the first; use fewer --folds (each training part needs 3 rows)"
+            )
         return [(order[a], order[b]) for a, b in TimeSeriesSplit(folds).split(order)]
     if kind != "kfold":
         raise InputError(f"--split must be kfold or time, got {kind!r}")
