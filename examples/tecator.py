@@ -17,11 +17,11 @@ The study, through deeprg's command line: the spectra are written to ``train.csv
 
     deeprg evaluate train.csv --target fat --test test.csv --fine-tune --out tecator-eval
 
-scores deeprg's features at every depth of a 32-8 Gaussian stack, unsupervised and
-fine-tuned, beside PCA, PLS, all 100 channels and the training mean (its report is
+scores deeprg's features at every depth of its default stack (standardised channels, a
+linear 8-unit code layer, then 6 binary units), unsupervised and fine-tuned, beside PCA, PLS, all 100 channels and the training mean (its report is
 ``tecator-eval/report.html``). Install the data with ``pip install "deeprg[examples]"`` (or
 ``pip install sktime``) and run it with ``python examples/tecator.py [--epochs N]
-[--workdir DIR] [--scale-down]``; ``--scale-down`` (a 16-8 stack, few epochs) takes seconds.
+[--workdir DIR] [--scale-down]``; ``--scale-down`` (few epochs) takes seconds.
 """
 
 from __future__ import annotations
@@ -117,8 +117,8 @@ def main(
     """Run the study; return ``evaluation.json``'s summary (``task``, ``metric``, ``rows``,
     ``recommended``) with ``seconds`` and ``out`` (the evaluation folder) added.
 
-    ``scale_down`` trains a 16-8 stack with at most 20 epochs and 50 fine-tuning epochs
-    (for tests and CI); otherwise the default 32-8 stack with ``epochs`` per layer.
+    ``scale_down`` trains the default stack with at most 20 epochs and 50 fine-tuning
+    epochs (for tests and CI); otherwise with ``epochs`` per layer.
     """
     start = time.perf_counter()
     train_file, test_file = tecator_files()
@@ -136,7 +136,7 @@ def main(
     args += ["--test", str(folder / "test.csv"), "--fine-tune", "--out", str(out)]
     args += ["--seed", str(seed), "--json", "--no-progress"]
     if scale_down:
-        args += ["--layers", "16,8", "--epochs", str(min(epochs, 20))]
+        args += ["--epochs", str(min(epochs, 20))]
         args += ["--fine-tune-epochs", "50"]
     else:
         args += ["--epochs", str(epochs)]
@@ -166,7 +166,7 @@ if __name__ == "__main__":
     parser.add_argument("--epochs", type=int, default=200, help="Epochs per layer.")
     parser.add_argument("--workdir", default=None, help="Keep the tables and the evaluation here.")
     parser.add_argument(
-        "--scale-down", action="store_true", help="A 16-8 stack, few epochs (seconds; for CI)."
+        "--scale-down", action="store_true", help="Few epochs (seconds; for CI)."
     )
     parser.add_argument("--seed", type=int, default=0)
     arguments = parser.parse_args()

@@ -231,7 +231,9 @@ def test_from_rbms_and_model_file_round_trip(tmp_path, data):
     np.testing.assert_allclose(loaded.transform(data), dbn.transform(data), rtol=1e-6)
     with pytest.raises(InputError, match="chain"):
         DBN.from_rbms([dbn.rbms_[1], dbn.rbms_[0]])
-    with pytest.raises(InputError, match="visible units must be the hidden units of the layer below"):
+    with pytest.raises(
+        InputError, match="visible units must be the hidden units of the layer below"
+    ):
         DBN.from_rbms([dbn.rbms_[0], dbn.rbms_[1].to_units("spin")])
     with pytest.raises(InputError, match="not fitted"):
         DBN.from_rbms([RBM(3)])

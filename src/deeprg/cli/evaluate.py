@@ -67,7 +67,8 @@ def _print_table(document: dict, out: Path) -> None:
     chosen = document["recommended"]
     if chosen:
         click.echo(
-            f"recommended: deeprg depth {chosen['depth']}, {chosen['n_features']} features "
+            f"recommended: {chosen['method']} depth {chosen['depth']}, "
+            f"{chosen['n_features']} features "
             f"({metric} {chosen['score']:.4g}; {chosen['rule']})"
         )
     click.echo(f"report: {out / 'report.html'}   table: {out / 'evaluation.csv'}")

@@ -34,7 +34,7 @@ from .. import __version__, io
 from ..errors import InputError
 from ._settings import ExperimentSettings
 from .evaluate_curve import check_target, compression_curve, infer_task, splits
-from .evaluate_features import NetworkRecipe, network_makers, train_network
+from .evaluate_features import MAX_EXACT_HIDDEN, NetworkRecipe, network_makers, train_network
 from .output import check_output_dir, locked_output_dir, stderr_log, write_json
 
 __all__ = ["EvaluateSettings", "Table", "read_table", "run"]
@@ -45,15 +45,17 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
 
 @dataclass(frozen=True)
 class EvaluateSettings(ExperimentSettings):
-    """Every setting of an evaluation (defaults: a 32-8 Gaussian stack, 5-fold CV).
+    """Every setting of an evaluation (defaults: an 8-6 stack on standardised columns, 5-fold CV).
 
     ``split`` is ``kfold`` (``folds`` × ``repeats``), ``time`` (forward chaining on
-    ``time_column``) or ``test`` (a given test table). ``learning_rate`` has one value per
-    layer (the last one repeats); empty means 0.003 for a Gaussian bottom layer, 0.1 above.
+    ``time_column``) or ``test`` (a given test table). ``hidden_units`` and
+    ``learning_rate`` have one value per layer (the last one repeats); empty means a linear
+    (Gaussian) code layer at the bottom of a Gaussian stack with binary units above, at the
+    learning rates of :meth:`NetworkRecipe.learning_rates`.
     """
 
     target: str = ""
-    layers: tuple[int, ...] = (32, 8)
+    layers: tuple[int, ...] = (8, 6)
     widths: tuple[int, ...] = ()
     units: str = "gaussian"
     hidden_units: tuple[str, ...] = ()
@@ -68,7 +70,7 @@ class EvaluateSettings(ExperimentSettings):
     time_column: str | None = None
     columns: tuple[str, ...] = ()
     fine_tune: bool = False
-    fine_tune_epochs: int = 1000
+    fine_tune_epochs: int = 3000
     tolerance: float = 0.05
     seed: int = 0
 
@@ -484,8 +486,9 @@ def _write_report(document: dict, out: Path) -> None:
     )  # fmt: skip
     chosen = document["recommended"]
     advice = (
-        f"<p><b>Recommended:</b> deeprg depth {chosen['depth']} with {chosen['n_features']} "
-        f"features ({metric} {chosen['score']:.4g}; best deeprg {chosen['best_score']:.4g}; "
+        f"<p><b>Recommended:</b> {chosen['method']} depth {chosen['depth']} with "
+        f"{chosen['n_features']} features ({metric} {chosen['score']:.4g}; best deeprg "
+        f"{chosen['best_score']:.4g}; "
         f"rule: {html.escape(chosen['rule'])}).</p>"
         if chosen
         else "<p>No deeprg feature set could be scored.</p>"
@@ -513,9 +516,14 @@ def _write_report(document: dict, out: Path) -> None:
         "(logistic) model with its penalty chosen by inner cross-validation; fine-tuned: the "
         "stack up to that depth trained by backpropagation on the target with early "
         "stopping; PCA/PLS: the same downstream model on that many components; raw: all "
-        "columns; mean: the training mean (majority class).</p>",
+        "columns; mean: the training mean (majority class). layer_log_likelihood: mean "
+        "held-out ln p of that depth's RBM on its own inputs, exact where it can be "
+        f"enumerated (at most {MAX_EXACT_HIDDEN} hidden units), else not computed.</p>",
         "<h2>Settings</h2>",
-        dict_table([document["settings"]], list(document["settings"])),
+        dict_table(
+            [{"setting": k, "value": v} for k, v in document["settings"].items()],
+            ["setting", "value"],
+        ),
         "</body></html>",
     ]
     write_html(parts, out / "report.html")

@@ -286,12 +286,14 @@ def _summary(
 
 
 def recommend(rows: list[dict], metric: str, tolerance: float = 0.05) -> dict:
-    """The smallest deeprg feature set whose score is within ``tolerance`` of the best.
+    """The smallest deeprg model (unsupervised or fine-tuned) within ``tolerance`` of the best.
 
     Within means an RMSE at most (1 + tolerance) × the best deeprg RMSE, or an accuracy at
-    least (1 − tolerance) × the best deeprg accuracy.
+    least (1 − tolerance) × the best deeprg accuracy; among equally small models the
+    unsupervised one (no target needed to make its features) is preferred.
     """
-    candidates = [r for r in rows if r["method"] == "deeprg" and np.isfinite(r["score"])]
+    methods = ("deeprg", "deeprg-fine-tuned")
+    candidates = [r for r in rows if r["method"] in methods and np.isfinite(r["score"])]
     if not candidates:
         return {}
     lower_is_better = metric == "rmse"
@@ -300,7 +302,7 @@ def recommend(rows: list[dict], metric: str, tolerance: float = 0.05) -> dict:
     good = [
         r for r in candidates if (r["score"] <= bound if lower_is_better else r["score"] >= bound)
     ]
-    chosen = min(good, key=lambda r: (r["n_features"], r["depth"] or 0))
+    chosen = min(good, key=lambda r: (r["n_features"], r["depth"] or 0, methods.index(r["method"])))
     return {
         "method": chosen["method"],
         "depth": chosen["depth"],
@@ -308,7 +310,7 @@ def recommend(rows: list[dict], metric: str, tolerance: float = 0.05) -> dict:
         "score": chosen["score"],
         "best_score": best,
         "tolerance": tolerance,
-        "rule": f"smallest deeprg feature set with {metric} within {tolerance:.0%} of the best",
+        "rule": f"smallest deeprg model with {metric} within {tolerance:.0%} of the best",
     }
 
 

@@ -88,9 +88,18 @@ class RBMBase(
     # ------------------------------------------------------------------ tensors in/out
 
     def _input(
-        self, x: Any, n_units: int, dtype: torch.dtype, name: str, check_values: bool = True
+        self,
+        x: Any,
+        n_units: int,
+        dtype: torch.dtype,
+        name: str,
+        check_values: bool = True,
+        layer: int = 0,
     ) -> tuple[torch.Tensor, bool, tuple[int, ...]]:
-        """Configurations as a 2-D tensor; also whether x was a tensor and its batch shape."""
+        """Configurations as a 2-D tensor; also whether x was a tensor and its batch shape.
+
+        Values are checked against the units of ``layer`` (0: visible, 1: hidden).
+        """
         is_tensor = isinstance(x, torch.Tensor)
         if not is_tensor:
             x = np.asarray(x, dtype=np.float64)
@@ -106,7 +115,7 @@ class RBMBase(
         if not torch.isfinite(tensor).all():
             raise InputError(f"{name} contains NaN or inf; pass finite unit states")
         if check_values:
-            check_unit_values(tensor, self.units, name)
+            check_unit_values(tensor, rbm_functional.layer_units(self.units)[layer], name)
         batch_shape = tuple(tensor.shape[:-1])
         return tensor.reshape(-1, n_units), is_tensor, batch_shape
 
@@ -116,7 +125,7 @@ class RBMBase(
 
     def _hidden(self, h: Any, dtype: torch.dtype = torch.float64, name: str = "h"):
         """Hidden configurations (..., n_hidden) as (2-D tensor, is_tensor, batch shape)."""
-        return self._input(h, self._layer_sizes()[1], dtype, name)
+        return self._input(h, self._layer_sizes()[1], dtype, name, layer=1)
 
     def _complete(self, data: np.ndarray) -> np.ndarray:
         """``data`` with missing entries filled (no estimator here takes any)."""

@@ -135,11 +135,11 @@ def fine_tune(
     task: str = "regression",
     *,
     validation_fraction: float = 0.2,
-    learning_rate: float = 1e-3,
+    learning_rate: float = 3e-3,
     weight_decay: float = 1e-4,
     batch_size: int = 16,
-    max_epochs: int = 1000,
-    patience: int = 100,
+    max_epochs: int = 3000,
+    patience: int = 300,
     random_state: SeedLike = None,
 ) -> FineTunedNetwork:
     """Unroll a fitted DBN, put a linear output layer on top and train it all on ``y``.
