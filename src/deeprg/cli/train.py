@@ -15,6 +15,20 @@ from ._common import check_output_path, emit_summary, handle_errors, precision_o
 from ._options import choice_option, device_option, json_option, no_progress_option, parse_int_list
 
 
+def _parse_hidden_units(text: str, n_layers: int) -> str | list[str]:
+    """``--hidden-units``: one kind for every layer, or one per layer (bottom first)."""
+    from ..errors import InputError
+
+    kinds = [part.strip() for part in str(text).split(",")]
+    bad = [kind for kind in kinds if kind not in ("binary", "gaussian")]
+    if bad or len(kinds) not in (1, n_layers):
+        raise InputError(
+            f"--hidden-units must be binary or gaussian, one value or {n_layers} (one per "
+            f"layer), got {text!r}"
+        )
+    return kinds[0] if len(kinds) == 1 else kinds
+
+
 def _parse_learning_rate(text: str, n_layers: int) -> float | list[float]:
     from ..errors import InputError
 
@@ -116,6 +130,13 @@ def _validation_summary(dbn, held_out, seed: int) -> dict[str, float]:
     "--learn-variance",
     is_flag=True,
     help="Gaussian units: learn each visible unit's standard deviation (default: 1).",
+)
+@click.option(
+    "--hidden-units",
+    default="binary",
+    show_default=True,
+    help="Hidden units of each layer, one value or one per layer bottom first: binary, or "
+    "gaussian (a linear code layer whose features are b + xW, e.g. gaussian,binary).",
 )
 @choice_option(
     "--propagate",
@@ -230,6 +251,7 @@ def command(data: str, out: str, **options) -> None:
     dbn = DBN(
         layers,
         units=options["units"],
+        hidden_units=_parse_hidden_units(options["hidden_units"], len(layers)),
         learn_variance=options["learn_variance"],
         matmul_dtype=options["matmul_dtype"],
         missing="impute" if options["missing"] == "impute" else "refuse",
