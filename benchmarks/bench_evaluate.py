@@ -122,13 +122,7 @@ def print_table(title: str, documents: dict, published: dict | None = None) -> N
     for label, document in documents.items():
         metric = document["metric"]
         print(f"  {label} ({document['seconds']:.0f} s): test {metric}")
-        print(f"    {'method':<20}{'depth':>6}{'features':>10}{metric:>10}{'± se':>8}")
-        for row in document["rows"]:
-            depth = "" if row["depth"] is None else str(row["depth"])
-            print(
-                f"    {row['method']:<20}{depth:>6}{row['n_features']:>10}"
-                f"{row['score']:>10.3f}{row['stderr']:>8.3f}"
-            )
+        _tecator_example().print_rows(document["rows"], metric, indent="    ")
     for label, value in (published or {}).items():
         print(f"  published: {label}: {value}")
 

@@ -107,6 +107,17 @@ def _cli(*args: str) -> str:
     return result.stdout
 
 
+def print_rows(rows: list[dict], metric: str, indent: str = "") -> None:
+    """The evaluation's rows as a text table: method, depth, features, score ± stderr."""
+    print(f"{indent}{'method':<22}{'depth':>6}{'features':>10}{metric:>12}{'± stderr':>10}")
+    for row in rows:
+        depth = "" if row["depth"] is None else str(row["depth"])
+        print(
+            f"{indent}{row['method']:<22}{depth:>6}{row['n_features']:>10}"
+            f"{row['score']:>12.3f}{row['stderr']:>10.3f}"
+        )
+
+
 def main(
     epochs: int = 200,
     workdir: str | Path | None = None,
@@ -148,13 +159,7 @@ def main(
             f"Tecator: {len(y_train)} training / {len(y_test)} test spectra, "
             f"{X_train.shape[1]} channels; test RMSE of fat (% points)"
         )
-        print(f"{'method':<22}{'depth':>6}{'features':>10}{'test RMSE':>12}{'± stderr':>10}")
-        for row in summary["rows"]:
-            depth = "" if row["depth"] is None else str(row["depth"])
-            print(
-                f"{row['method']:<22}{depth:>6}{row['n_features']:>10}"
-                f"{row['score']:>12.3f}{row['stderr']:>10.3f}"
-            )
+        print_rows(summary["rows"], "test RMSE")
         for label, rmse in PUBLISHED.items():
             print(f"published: {label}: {rmse:.2f}")
         print(f"report: {out / 'report.html'} ({summary['seconds']:.0f} s in all)")
@@ -165,9 +170,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=200, help="Epochs per layer.")
     parser.add_argument("--workdir", default=None, help="Keep the tables and the evaluation here.")
-    parser.add_argument(
-        "--scale-down", action="store_true", help="Few epochs (seconds; for CI)."
-    )
+    parser.add_argument("--scale-down", action="store_true", help="Few epochs (seconds; for CI).")
     parser.add_argument("--seed", type=int, default=0)
     arguments = parser.parse_args()
     main(
