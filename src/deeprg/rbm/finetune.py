@@ -220,8 +220,13 @@ def _initial_head(network: FineTunedNetwork, X: np.ndarray, target: np.ndarray) 
         network.head_weights = np.asarray(model.coef_, dtype=np.float64).reshape(-1, 1)
         network.head_bias = np.atleast_1d(np.float64(model.intercept_))
         return
-    model = LogisticRegression(max_iter=5000).fit(features, target)
-    coef, intercept = np.asarray(model.coef_), np.asarray(model.intercept_)
+    # On standardised features, so that the penalty does not depend on the features' scale
+    # (saturated binary features vary little); the scaling is then folded into the head.
+    mean, scale = features.mean(axis=0), features.std(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    model = LogisticRegression(max_iter=5000).fit((features - mean) / scale, target)
+    coef = np.asarray(model.coef_) / scale
+    intercept = np.asarray(model.intercept_) - coef @ mean
     if coef.shape[0] == 1:  # binary: one logit; as two softmax columns (0, z)
         coef = np.vstack([np.zeros_like(coef), coef])
         intercept = np.array([0.0, intercept[0]])
