@@ -117,3 +117,12 @@ def test_bad_input_is_refused(dbn):
         fine_tune(dbn, X, np.zeros(len(X), dtype=int), task="classification")
     with pytest.raises(InputError, match="validation_fraction"):
         fine_tune(dbn, X, X[:, 0], validation_fraction=1.0)
+
+
+def test_dbn_fine_tune_is_the_function_on_its_stack(dbn):
+    X = _data(seed=10)
+    y = X[:, 2] - X[:, 3]
+    direct = fine_tune(DBN.from_rbms(dbn.rbms_[:1]), X, y, max_epochs=5, random_state=2)
+    method = dbn.fine_tune(X, y, depth=1, max_epochs=5, random_state=2)
+    np.testing.assert_array_equal(direct.weights[0], method.weights[0])
+    assert len(dbn.fine_tune(X, y, max_epochs=1, random_state=2).weights) == 2

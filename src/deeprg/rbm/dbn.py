@@ -506,6 +506,26 @@ centering, weight_init_std, history_samples
             visible = self.rbms_[0].gibbs(visible, visible_steps, generator)
         return visible.cpu().numpy()
 
+    def fine_tune(
+        self, X: Any, y: Any, task: str = "regression", depth: int | None = None, **options: Any
+    ):
+        """The stack up to ``depth`` unrolled and trained on ``y`` by backpropagation.
+
+        A thin front of :func:`deeprg.rbm.finetune.fine_tune` (``options`` are its keyword
+        arguments: ``learning_rate``, ``max_epochs``, ``patience``, ``random_state``, ...);
+        this DBN is left unchanged. X is in the units' range, as for :meth:`fit`.
+
+        Returns
+        -------
+        FineTunedNetwork
+            ``predict``, ``transform`` (the fine-tuned features) and ``to_dbn``.
+        """
+        from .finetune import fine_tune
+
+        check_is_fitted(self, "rbms_")
+        stack = self if depth is None else DBN.from_rbms(self.rbms_[: self._depth(depth)])
+        return fine_tune(stack, X, y, task, **options)
+
     def receptive_fields(
         self, depth: int | None = None, lattice_shape: tuple[int, ...] | None = None
     ) -> np.ndarray:
