@@ -44,6 +44,7 @@ def _register() -> None:
         "rg",
         "reproduce",
         "sweep",
+        "score",
     ):
         try:
             module = importlib.import_module(f"{__name__}.{name}")
