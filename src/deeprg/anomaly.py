@@ -10,9 +10,12 @@ Scores (``score=``):
 
 - ``"free_energy"`` (default): F(v) of the bottom RBM, with p(v) = exp(-F(v)) / Z, so
   F(v) = -ln p(v) + const: an unnormalised negative log density (for Gaussian visible
-  units, of the real-valued record itself). Measured on NASA shuttle (docs/anomaly.md):
-  a Gaussian RBM's free energy on z-scored data reaches ROC-AUC 0.99, above the
-  reconstruction error of the same model and of a binary RBM on min-max-scaled data.
+  units, of the real-valued record itself). Measured (docs/anomaly.md, 10 seeds each): on
+  NASA shuttle in PyOD's protocol the default model's free energy has ROC-AUC 0.990, its
+  reconstruction error 0.52, a binary RBM's on min-max-scaled data 0.987 (free energy
+  0.967); on a synthetic case (6 sensors from 2 latent factors, 5 % decorrelated
+  outliers) free energy 0.987, reconstruction 0.996. Free energy is the default: it wins
+  by far where reconstruction fails and is close where reconstruction wins.
 - ``"reconstruction"``: squared error |v - E[v | E[h | v]]|², summed over the visible units,
   through the stack up to ``depth`` and back down.
 
