@@ -66,7 +66,9 @@ def precision_at_n(y: np.ndarray, scores: np.ndarray) -> float:
     return float(y[np.argsort(-scores, kind="stable")[:n]].mean())
 
 
-def rbm_scores(units: str, score: str, n_hidden: int, epochs: int, lr: float) -> Callable:
+def rbm_scores(
+    units: str, score: str, n_hidden: int, epochs: int, lr: float, l2: float = 0.0
+) -> Callable:
     """A scorer: RBMDetector on z-scored (Gaussian) or min-max-clipped (binary) data."""
 
     def run(train_raw, test_raw, z_train, z_test, seed):
@@ -77,7 +79,9 @@ def rbm_scores(units: str, score: str, n_hidden: int, epochs: int, lr: float) ->
             span = np.where(high > low, high - low, 1.0)
             train = np.clip((train_raw - low) / span, 0, 1)
             test = np.clip((test_raw - low) / span, 0, 1)
-        model = RBM(n_hidden, units=units, epochs=epochs, learning_rate=lr, random_state=seed)
+        model = RBM(
+            n_hidden, units=units, epochs=epochs, learning_rate=lr, l2=l2, random_state=seed
+        )
         return RBMDetector(model, score=score).fit(train).decision_function(test)
 
     return run
@@ -148,9 +152,9 @@ def main() -> None:
         return
 
     methods: dict[str, Callable] = {
-        "deeprg RBMDetector() [gaussian 32h, 30 ep, free energy]": default_detector,
+        "deeprg RBMDetector() [gaussian 32h, 30 ep, l2 1e-3, free energy]": default_detector,
         "deeprg gaussian 32h, reconstruction error": rbm_scores(
-            "gaussian", "reconstruction", 32, 30, 0.01
+            "gaussian", "reconstruction", 32, 30, 0.01, 1e-3
         ),
         "deeprg binary 16h min-max, free energy": rbm_scores("binary", "free_energy", 16, 10, 0.1),
         "deeprg binary 16h min-max, reconstruction": rbm_scores(
@@ -161,14 +165,17 @@ def main() -> None:
         "sklearn PCA, PyOD's weighted score": pca_pyod,
     }
     if args.variants:
-        for n_hidden, epochs, lr in [
-            (16, 30, 0.01),
-            (64, 30, 0.01),
-            (32, 10, 0.01),
-            (32, 30, 0.003),
+        for n_hidden, epochs, lr, l2 in [
+            (32, 30, 0.01, 0.0),
+            (32, 30, 0.01, 3e-3),
+            (16, 30, 0.01, 0.0),
+            (64, 30, 0.01, 0.0),
+            (32, 10, 0.01, 0.0),
+            (32, 50, 0.01, 0.0),
+            (32, 30, 0.003, 0.0),
         ]:
-            name = f"deeprg gaussian {n_hidden}h, {epochs} ep, lr {lr}, free energy"
-            methods[name] = rbm_scores("gaussian", "free_energy", n_hidden, epochs, lr)
+            name = f"deeprg gaussian {n_hidden}h, {epochs} ep, lr {lr}, l2 {l2}, free energy"
+            methods[name] = rbm_scores("gaussian", "free_energy", n_hidden, epochs, lr, l2)
 
     X, y = shuttle()
     print(f"shuttle: {X.shape[0]} x {X.shape[1]}, {100 * y.mean():.2f} % anomalies")
