@@ -87,10 +87,11 @@ def test_rbm_kwargs_reads_mappings_and_objects():
 
 def test_rbm_kwargs_covers_the_experiment_settings():
     """The RBM settings the experiments list are what the declaration finds in them."""
-    from deeprg.experiments import iso_flow_settings, settings
+    from deeprg.experiments import iso_flow_settings
+    from deeprg.experiments import mehta_schwab_settings as settings
 
     for module, instance in (
-        (settings, settings.ReproductionSettings()),
+        (settings, settings.MehtaSchwabSettings()),
         (iso_flow_settings, iso_flow_settings.IsoFlowSettings()),
     ):
         found = rbm_kwargs(instance)
