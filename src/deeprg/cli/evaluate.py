@@ -107,7 +107,7 @@ def _print_table(document: dict, out: Path) -> None:
     "--layers",
     callback=int_list_callback("--layers", "32,8"),
     default=None,
-    help="Hidden sizes of the stack, bottom first (default 32,8); every depth is scored.",
+    help="Hidden sizes of the stack, bottom first (default 8,6); every depth is scored.",
 )
 @click.option(
     "--widths",
@@ -125,7 +125,8 @@ def _print_table(document: dict, out: Path) -> None:
     "--hidden-units",
     callback=_name_list("--hidden-units"),
     default=None,
-    help="Hidden units per layer, e.g. binary,gaussian (default: binary).",
+    help="Hidden units per layer, binary or gaussian (a linear code layer), the last repeats "
+    "(default: gaussian,binary for --units gaussian, binary for --units binary).",
 )
 @click.option("--epochs", type=int, default=None, help="Epochs per layer (default 200).")
 @click.option(
@@ -133,8 +134,9 @@ def _print_table(document: dict, out: Path) -> None:
     "learning_rate",
     callback=_rate_list,
     default=None,
-    help="Learning rate per layer, the last repeats (default: 0.003 for a Gaussian bottom "
-    "layer, 0.1 above).",
+    help="Learning rate per layer, the last repeats (default by each layer's units: 0.001 "
+    "for a linear code layer, 0.003 for Gaussian data under binary units, 0.01 for binary "
+    "units on a code layer, 0.1 for binary on binary).",
 )
 @click.option("--batch-size", type=int, default=None, help="Mini-batch size (default 10).")
 @click.option("--l1", type=float, default=None, help="L1 weight penalty (default 0).")
@@ -151,7 +153,7 @@ def _print_table(document: dict, out: Path) -> None:
     help="Also score each depth fine-tuned: the stack unrolled and trained on the target.",
 )
 @click.option(
-    "--fine-tune-epochs", type=int, default=None, help="Most fine-tuning epochs (default 1000)."
+    "--fine-tune-epochs", type=int, default=None, help="Most fine-tuning epochs (default 3000)."
 )
 @click.option(
     "--tolerance",
