@@ -18,7 +18,15 @@ suppress_warnings = ["ref.python"]
 
 autodoc_default_options["exclude-members"] = ",".join(
     f"set_{method}_request"
-    for method in ("fit", "transform", "score", "inverse_transform", "partial_fit", "predict")
+    for method in (
+        "fit",
+        "transform",
+        "score",
+        "inverse_transform",
+        "partial_fit",
+        "predict",
+        "predict_proba",
+    )
 )
 
 import re  # noqa: E402
