@@ -2,7 +2,7 @@
 
 Run by hand (never in CI)::
 
-    python benchmarks/bench_evaluate.py              # Tecator and digits (~10 minutes on 2 cores)
+    python benchmarks/bench_evaluate.py              # Tecator (~1 min) and digits (~15-30 min) on 2 cores
     python benchmarks/bench_evaluate.py --quick      # fewer epochs, a dry run
     python benchmarks/bench_evaluate.py --skip-digits --json
 
