@@ -183,6 +183,8 @@ class ConvRBM(RBMBase):
             raise InputError(message) from exc
         check_finite_rows(array)
         check_unit_values(array, rbm_functional.check_units(self.units))
+        if not array.flags.writeable or any(stride < 0 for stride in array.strides):
+            array = array.copy()  # torch shares neither read-only nor reversed memory
         return array
 
     def _check_params(self) -> TrainingConfig:

@@ -288,6 +288,47 @@ centering, weight_init_std, history_samples
             self.feature_names_in_ = names
         return self
 
+    def partial_fit(self, X: Any, y: Any = None) -> DBN:
+        """One more pass over the rows X for every layer, bottom first (streams, chunks).
+
+        scikit-learn's ``partial_fit``: the first call sets up the layers with the seeds
+        :meth:`fit` would use; every call trains each layer one epoch on these rows
+        (:meth:`RBM.partial_fit`, its velocities, chains and generator carried over), the
+        layer above on the hidden means (or samples) of the just-updated layer below. The
+        same ``random_state`` and the same chunks in the same order give the same network,
+        bit for bit.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_rows, n_visible)
+            One chunk of rows in the units' range.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        first = not hasattr(self, "rbms_")
+        if first:
+            seeds = self._seeds(len(self._layer_sizes()))
+            self.rbms_ = self._layer_models(seeds)
+            self._propagation_seeds = seeds[len(self.rbms_) :]
+            self._partial_calls = 0
+        representation = X
+        for index, rbm in enumerate(self.rbms_):
+            rbm.partial_fit(representation)
+            if index + 1 < len(self.rbms_):
+                base = self._propagation_seeds[index]
+                seed = None if base is None else int(child_seeds(base, self._partial_calls + 1)[-1])
+                representation = self._propagate(rbm, representation, seed)
+        self._partial_calls += 1
+        self.n_features_in_ = self.rbms_[0].n_features_in_
+        self.history_ = [rbm.history_ for rbm in self.rbms_]
+        names = getattr(self.rbms_[0], "feature_names_in_", None)
+        if names is not None:
+            self.feature_names_in_ = names
+        return self
+
     @property
     def _n_features_out(self) -> int:
         """Columns of :meth:`transform` at full depth (``get_feature_names_out``: dbn0, dbn1, …)."""

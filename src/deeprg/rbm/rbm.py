@@ -235,7 +235,9 @@ class RBM(RBMBase):
             raise InputTypeError(str(exc).strip().splitlines()[0]) from exc
         except ValueError as exc:
             raise InputError(str(exc).strip().splitlines()[0]) from exc
-        if not array.flags.writeable:  # e.g. a copy-on-write pandas column; torch needs to own it
+        # A copy-on-write pandas column (read-only) or a reversed view (negative strides):
+        # torch shares neither, so such input is copied (the values are unchanged).
+        if not array.flags.writeable or any(stride < 0 for stride in array.strides):
             array = array.copy()
         units = rbm_functional.check_rbm_units(self.units)
         keep_nan = allow_missing and self.missing == "impute"
