@@ -218,3 +218,18 @@ def test_cli_missing_data_file(model_file):
     result = run("score", model, folder / "nope.csv", "--out", folder / "y.csv")
     assert result.exit_code == 2 and result.output.startswith("error:")
     assert not (folder / "y.csv").exists()
+
+
+def test_the_command_line_offers_every_score_and_starts_without_scikit_learn():
+    import subprocess
+    import sys
+
+    from deeprg.anomaly import SCORES
+    from deeprg.cli.score import SCORE_CHOICES
+
+    assert SCORE_CHOICES == SCORES
+    code = "import sys, deeprg.cli; print('sklearn' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"

@@ -10,9 +10,12 @@ from pathlib import Path
 
 import click
 
-from ..anomaly import SCORES
 from ._common import emit_summary, handle_errors
 from .transform import _data_options, _prepare
+
+#: deeprg.anomaly.SCORES, spelled out: importing deeprg.anomaly (scikit-learn) here would
+#: slow every deeprg command's start by over a second (a test keeps the two equal).
+SCORE_CHOICES = ("free_energy", "reconstruction")
 
 
 @click.command(name="score")
@@ -27,7 +30,7 @@ from .transform import _data_options, _prepare
 @click.option(
     "--score",
     "score_kind",
-    type=click.Choice(SCORES),
+    type=click.Choice(SCORE_CHOICES),
     default="free_energy",
     show_default=True,
     help="free_energy: F(v) of the bottom layer (-ln p(v) + const); reconstruction: "
