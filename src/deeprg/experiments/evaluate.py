@@ -34,7 +34,7 @@ from .. import __version__, io
 from ..errors import InputError
 from ._settings import ExperimentSettings
 from .evaluate_curve import check_target, compression_curve, infer_task, splits
-from .evaluate_features import MAX_EXACT_HIDDEN, NetworkRecipe, network_makers, train_network
+from .evaluate_features import MAX_EXACT_HIDDEN, NetworkCache, NetworkRecipe, network_makers
 from .output import check_output_dir, locked_output_dir, stderr_log, write_json
 
 __all__ = ["EvaluateSettings", "Table", "read_table", "run"]
@@ -292,12 +292,25 @@ def run(
         _check_class_folds(y, folds)
     check_output_dir(out_dir)
     recipes = settings.recipes()
-    makers = network_makers(recipes, task, fine_tune=settings.fine_tune)
+    cache = NetworkCache(train.columns)
+    makers = network_makers(recipes, task, fine_tune=settings.fine_tune, cache=cache)
     created = not Path(out_dir).exists()
     try:
         with locked_output_dir(out_dir, "evaluate") as out:
             document = _evaluate_into(
-                out, settings, train, test, X, y, folds, makers, recipes, task, progress, log
+                out,
+                settings,
+                train,
+                test,
+                X,
+                y,
+                folds,
+                makers,
+                cache,
+                recipes,
+                task,
+                progress,
+                log,
             )
     except BaseException:
         if created:  # a failed run leaves no folder of its own behind
@@ -315,6 +328,7 @@ def _evaluate_into(
     y: np.ndarray,
     folds: list,
     makers: dict,
+    cache: NetworkCache,
     recipes: list[NetworkRecipe],
     task: str,
     progress: bool,
@@ -331,7 +345,7 @@ def _evaluate_into(
     finally:
         bar(None)
     log("training the final models on all training rows")
-    model_files = _save_models(out, recipes, settings, train, y[:n_train], task)
+    model_files = _save_models(out, recipes, settings, train, y[:n_train], task, cache)
     for row in result.rows:
         row["model"] = model_files.get((row["method"], row["depth"], row["n_features"]))
     document = {
@@ -411,16 +425,18 @@ def _save_models(
     train: Any,
     y_train: np.ndarray,
     task: str,
+    cache: NetworkCache,
 ) -> dict[tuple, str]:
-    """Train every recipe on all training rows; write models/ (readable by deeprg transform)."""
-    from ..rbm import DBN
-    from ..rbm.finetune import fine_tune
+    """Every recipe on all training rows into models/ (readable by deeprg transform).
 
+    Networks the splits already trained on exactly these rows (a given test set) come from
+    ``cache`` instead of being trained again.
+    """
     models = out / "models"
     models.mkdir(exist_ok=True)
     files: dict[tuple, str] = {}
     for recipe in recipes:
-        network = train_network(recipe, train.X, train.columns)
+        network = cache.network(recipe, train.X)
         name = "stack_" + "-".join(map(str, recipe.layers))
         metadata = {
             "data_file": str(Path(train.path).resolve()),
@@ -437,12 +453,10 @@ def _save_models(
             files.setdefault(("deeprg", depth, width), f"models/{path.name}")
         if not settings.fine_tune:
             continue
-        A = network.visible(train.X)
         for depth, width in enumerate(recipe.layers, start=1):
             if ("deeprg-fine-tuned", depth, width) in files:
                 continue
-            stack = DBN.from_rbms(network.dbn.rbms_[:depth])
-            tuned = fine_tune(stack, A, y_train, task, random_state=recipe.seed, **recipe.fine_tune)
+            stack, tuned = cache.fine_tuned(recipe, depth, train.X, y_train, task)
             tuned_path = models / f"{name}_depth{depth}_fine_tuned.h5"
             head = {
                 "head_weights": tuned.head_weights.tolist(),

@@ -21,7 +21,7 @@ import numpy as np
 
 from .evaluate_curve import FeatureMaker, Features
 
-__all__ = ["NetworkRecipe", "TrainedNetwork", "network_makers", "train_network"]
+__all__ = ["NetworkCache", "NetworkRecipe", "TrainedNetwork", "network_makers", "train_network"]
 
 #: Largest hidden layer whose held-out log-likelihood is computed by exact enumeration.
 MAX_EXACT_HIDDEN = 20
@@ -143,13 +143,14 @@ def train_network(
 def _layer_log_likelihood(network: TrainedNetwork, visible: np.ndarray, depth: int) -> float:
     """Mean held-out ln p of layer ``depth``'s RBM on its inputs.
 
-    NaN when ln Z cannot be enumerated, or when the layer is not normalisable (a Gaussian
-    code layer with a singular value of W >= 1, whose features are still fine).
+    NaN when ln Z would need more than :data:`MAX_EXACT_HIDDEN` enumerated units, or when
+    the layer is not normalisable (a Gaussian code layer with a singular value of W >= 1,
+    whose features are still fine).
     """
+    from ..rbm.partition import enumerated_units
+
     rbm = network.dbn.rbms_[depth - 1]
-    n_visible, n_hidden = rbm.weights_.shape
-    enumerable = n_hidden if rbm.units == "gaussian" else min(n_visible, n_hidden)
-    if enumerable > MAX_EXACT_HIDDEN:
+    if enumerated_units(rbm.weights_.shape, rbm.units) > MAX_EXACT_HIDDEN:
         return float("nan")
     inputs = visible if depth == 1 else network.dbn.transform(visible, depth=depth - 1)
     value = float(np.mean(rbm.score_samples(inputs)))
@@ -157,25 +158,76 @@ def _layer_log_likelihood(network: TrainedNetwork, visible: np.ndarray, depth: i
     return value if np.isfinite(value) else float("nan")
 
 
+def _digest(*arrays: np.ndarray) -> str:
+    digest = hashlib.sha256()
+    for array in arrays:
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
+
+
+class NetworkCache:
+    """Networks trained (and fine-tuned) on given rows, each computed once.
+
+    The feature makers of every split and the final models written after them ask this
+    cache, so a network trained on the same rows with the same recipe (with ``--test``, the
+    only split's training rows are all training rows) is trained once, not twice. Training
+    is deterministic, so a cached network is the one a new training would give.
+
+    Parameters
+    ----------
+    columns : list of str, optional
+        Feature column names, stored in each network's preprocessing (``deeprg transform``
+        selects the columns of a table by them).
+    """
+
+    def __init__(self, columns: list[str] | None = None) -> None:
+        self.columns = columns
+        self._trained: dict[tuple, TrainedNetwork] = {}
+        self._tuned: dict[tuple, tuple[Any, Any]] = {}
+
+    def network(self, recipe: NetworkRecipe, X_train: np.ndarray) -> TrainedNetwork:
+        """The stack of ``recipe`` trained on ``X_train``."""
+        key = (recipe, _digest(X_train))
+        if key not in self._trained:
+            self._trained[key] = train_network(recipe, X_train, self.columns)
+        return self._trained[key]
+
+    def fine_tuned(
+        self, recipe: NetworkRecipe, depth: int, X_train: np.ndarray, y_train: np.ndarray, task: str
+    ) -> tuple[Any, Any]:
+        """(the stack up to ``depth``, its fine-tuned network) on these rows and targets."""
+        from ..rbm import DBN
+        from ..rbm.finetune import fine_tune
+
+        key = (recipe, depth, task, _digest(X_train, np.asarray(y_train).astype(str)))
+        if key not in self._tuned:
+            network = self.network(recipe, X_train)
+            stack = DBN.from_rbms(network.dbn.rbms_[:depth])
+            tuned = fine_tune(
+                stack, network.visible(X_train), y_train, task, random_state=recipe.seed,
+                **recipe.fine_tune,
+            )  # fmt: skip
+            self._tuned[key] = (stack, tuned)
+        return self._tuned[key]
+
+
 def network_makers(
-    recipes: list[NetworkRecipe], task: str, fine_tune: bool = False
+    recipes: list[NetworkRecipe],
+    task: str,
+    fine_tune: bool = False,
+    cache: NetworkCache | None = None,
 ) -> dict[tuple[str, int, int], FeatureMaker]:
     """Feature makers for every depth of every recipe (and fine-tuned ones on request).
 
     Keys are ``(method, depth, n_features)``. A stack is trained once per split and shared
-    by all its depths (recipes that differ only in their top width are separate stacks).
+    by all its depths (recipes that differ only in their top width are separate stacks);
+    ``cache`` keeps them for later use (the final models).
     """
-    trained: dict[tuple, TrainedNetwork] = {}
-
-    def network_for(recipe: NetworkRecipe, X_train: np.ndarray) -> TrainedNetwork:
-        key = (recipe, hashlib.sha256(np.ascontiguousarray(X_train).tobytes()).hexdigest())
-        if key not in trained:
-            trained[key] = train_network(recipe, X_train)
-        return trained[key]
+    cache = NetworkCache() if cache is None else cache
 
     def unsupervised(recipe: NetworkRecipe, depth: int) -> FeatureMaker:
         def make(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray) -> Features:
-            network = network_for(recipe, X_train)
+            network = cache.network(recipe, X_train)
             A, B = network.visible(X_train), network.visible(X_test)
             error = np.mean((B - network.dbn.reconstruct(B, depth=depth)) ** 2)
             return Features(
@@ -191,13 +243,9 @@ def network_makers(
 
     def fine_tuned(recipe: NetworkRecipe, depth: int) -> FeatureMaker:
         def make(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray) -> Features:
-            from ..rbm import DBN
-            from ..rbm.finetune import fine_tune as tune
-
-            network = network_for(recipe, X_train)
+            network = cache.network(recipe, X_train)
+            _, tuned = cache.fine_tuned(recipe, depth, X_train, y_train, task)
             A, B = network.visible(X_train), network.visible(X_test)
-            stack = DBN.from_rbms(network.dbn.rbms_[:depth])
-            tuned = tune(stack, A, y_train, task, random_state=recipe.seed, **recipe.fine_tune)
             return Features(
                 tuned.transform(A),
                 tuned.transform(B),
