@@ -20,8 +20,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import importlib.util
-import os
-import platform
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +31,7 @@ from sklearn.metrics import roc_auc_score
 
 from deeprg.anomaly import RBMDetector
 from deeprg.rbm import RBM
+from machine import describe
 
 PUBLISHED = {"IForest": 0.9971, "ECOD": 0.9929, "OCSVM": 0.9917, "PCA": 0.9898}
 
@@ -46,18 +45,6 @@ def shuttle() -> tuple[np.ndarray, np.ndarray]:
     with gzip.open(path, "rt") as handle:
         table = np.loadtxt(handle, delimiter=",", skiprows=1)
     return table[:, :-1], table[:, -1].astype(int)
-
-
-def machine() -> str:
-    model = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} logical cores, {platform.system()}"
 
 
 def precision_at_n(y: np.ndarray, scores: np.ndarray) -> float:
@@ -179,7 +166,7 @@ def main() -> None:
 
     X, y = shuttle()
     print(f"shuttle: {X.shape[0]} x {X.shape[1]}, {100 * y.mean():.2f} % anomalies")
-    print(f"machine: {machine()}")
+    print(f"machine: {describe()}")
     print(f"protocol: 60/40 random split, {args.seeds} seeds, z-score on the training part\n")
     results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in methods}
     for seed in range(args.seeds):

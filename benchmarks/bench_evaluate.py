@@ -24,32 +24,14 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import os
-import platform
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from machine import describe
+
 REPO = Path(__file__).resolve().parents[1]
-
-
-def machine() -> str:
-    """CPU model, cores, torch version and threads: the machine these numbers come from."""
-    import torch
-
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__} "
-        f"({torch.get_num_threads()} threads), Python {platform.python_version()}"
-    )
 
 
 def _tecator_example():
@@ -134,8 +116,8 @@ def main() -> None:
     parser.add_argument("--skip-tecator", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the documents as JSON too")
     arguments = parser.parse_args()
-    print(f"machine: {machine()}")
-    results = {"machine": machine()}
+    results = {"machine": describe()}
+    print(f"machine: {results['machine']}")
     with tempfile.TemporaryDirectory() as tmp:
         if not arguments.skip_tecator:
             (Path(tmp) / "tecator").mkdir()
