@@ -31,12 +31,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._random import SeedLike, as_generator
 from ..errors import InputError
-from .functional import layer_units
+from .functional import layer_units, unit_mean
 
 __all__ = ["FineTunedClassifier", "FineTunedNetwork", "FineTunedRegressor", "fine_tune"]
-
-#: Activation of a layer by its RBM's hidden units: the conditional mean f'(x).
-_ACTIVATIONS = {"binary": torch.sigmoid, "spin": torch.tanh, "gaussian": lambda x: x}
 
 
 @dataclass
@@ -73,18 +70,12 @@ class FineTunedNetwork:
     visible_std: np.ndarray | None = None
     history: dict = field(default_factory=dict)
 
-    def _forward(self, X: np.ndarray, depth: int | None = None) -> np.ndarray:
-        out = np.asarray(X, dtype=np.float64)
-        for w, b, units in list(zip(self.weights, self.biases, self.activations, strict=True))[
-            :depth
-        ]:
-            x = torch.as_tensor(out @ w + b)
-            out = _ACTIVATIONS[units](x).numpy()
-        return out
-
     def transform(self, X: Any) -> np.ndarray:
         """Top-layer features of the fine-tuned stack, shape (n_samples, n_top)."""
-        return self._forward(X)
+        out = np.asarray(X, dtype=np.float64)
+        for w, b, units in zip(self.weights, self.biases, self.activations, strict=True):
+            out = unit_mean(torch.as_tensor(out @ w + b), units).numpy()
+        return out
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Output-layer values: standardised-scale predictions or class logits."""
@@ -105,7 +96,6 @@ class FineTunedNetwork:
             scale = self.visible_std[:, None] if index == 0 and self.visible_std is not None else 1
             rbm.weights_ = (w * scale).astype(rbm.weights_.dtype)
             rbm.hidden_bias_ = b.astype(rbm.hidden_bias_.dtype)
-            rbm.__dict__.pop("_log_partition_cache", None)
         return tuned
 
 
@@ -254,7 +244,6 @@ def _train(
     head_w = torch.tensor(network.head_weights, dtype=dtype, requires_grad=True)
     head_b = torch.tensor(network.head_bias, dtype=dtype, requires_grad=True)
     n_layers = len(network.weights)
-    activations = [_ACTIVATIONS[u] for u in network.activations]
     regression = network.task == "regression"
     data = torch.as_tensor(X, dtype=dtype)
     labels = torch.as_tensor(target, dtype=dtype if regression else torch.long)
@@ -262,7 +251,7 @@ def _train(
     def loss_of(rows: np.ndarray) -> torch.Tensor:
         out = data[rows]
         for i in range(n_layers):
-            out = activations[i](out @ params[i] + params[n_layers + i])
+            out = unit_mean(out @ params[i] + params[n_layers + i], network.activations[i])
         out = out @ head_w + head_b
         if regression:
             return torch.mean((out[:, 0] - labels[rows]) ** 2)
